@@ -1,0 +1,276 @@
+import { posix } from "node:path";
+import { Ajv } from "ajv";
+import picomatch from "picomatch";
+import { ajvError, inputError, parseYaml } from "../golden-tests/yaml-errors.js";
+import type { FieldPath, YamlSource } from "../golden-tests/yaml-errors.js";
+
+/** Metrics the monitor can track per generation. */
+export const KNOWN_METRICS = ["score", "holdout", "passed", "failed", "evalMs"] as const;
+/** Model back-ends the proposer can use; "none" means the built-in AST operators only. */
+export const MODEL_PROVIDERS = ["none", "node-llama-cpp", "ollama", "openai"] as const;
+
+/** The workspace's `evolve.config.yaml`, with every default filled in. */
+export interface EvolveConfig {
+  version: 1;
+  agent: { name: string; description?: string };
+  /** Globs of files evolution may edit (protected paths excluded even when they match). */
+  evolvable: string[];
+  /** Globs the user protects in addition to ALWAYS_PROTECTED. */
+  protected: string[];
+  evolution: {
+    /** Generations per `evolve run`. */
+    generations: number;
+    candidatesPerGeneration: number;
+    /** Total candidates evaluated per run, across generations. */
+    budget: number;
+    /** Seed of the RNG that breaks ties between equally suspicious edits. */
+    seed: number;
+    /** Mutation operators to use; ["all"] for every one. */
+    operators: string[];
+  };
+  improvement: {
+    /** Minimum train-score gain for a candidate to be accepted. */
+    threshold: number;
+  };
+  reflection: {
+    /** Reflect on the attempt history every N generations (0 = never). */
+    interval: number;
+  };
+  safety: {
+    /** Edits in one candidate. */
+    maxChangesPerCycle: number;
+    /** Refuse to run without golden cases. */
+    requireTestSuite: boolean;
+    /** Revert an accepted generation when a recheck shows a regression. */
+    rollbackOnRegression: boolean;
+    /** Extra evaluations of an accepted candidate, to rule out flaky gains. */
+    recheckRepeats: number;
+    /** Diffs with more changed lines than this wait for human approval. */
+    approvalAboveLines: number;
+  };
+  monitoring: {
+    metrics: string[];
+    alerts: {
+      /** Alert when the train score falls by more than this from the best seen. */
+      scoreDrop: number;
+      /** Alert when the holdout score falls by more than this from the best seen. */
+      holdoutDrop: number;
+      /** Alert when evaluation time exceeds this multiple of the first generation's. */
+      evalMsRise: number;
+    };
+  };
+  sandbox: {
+    /** Per-case time limit. */
+    timeoutMs: number;
+    /** Heap limit of a sandbox worker. */
+    memoryMb: number;
+    workers: number;
+    /** Packages tools may import (none by default: tools are self-contained). */
+    allowImports: string[];
+  };
+  model: { provider: (typeof MODEL_PROVIDERS)[number]; name?: string; baseUrl?: string };
+}
+
+/** Paths no configuration can make evolvable: the judge, the config itself, git and evolve's own state. */
+export const ALWAYS_PROTECTED: readonly string[] = Object.freeze(["golden-tests/**", "evolve.config.yaml", ".git/**", ".evolve/**"]);
+
+/** Every default. Frozen: copy before changing. */
+export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
+  version: 1,
+  agent: { name: "agent" },
+  evolvable: ["agent/tools/**/*.ts", "agent/prompts/**", "agent/params.json"],
+  protected: [],
+  evolution: { generations: 10, candidatesPerGeneration: 32, budget: 400, seed: 1, operators: ["all"] },
+  improvement: { threshold: 0.0001 },
+  reflection: { interval: 5 },
+  safety: { maxChangesPerCycle: 2, requireTestSuite: true, rollbackOnRegression: true, recheckRepeats: 2, approvalAboveLines: 40 },
+  monitoring: { metrics: ["score", "holdout", "passed", "evalMs"], alerts: { scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 2 } },
+  sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
+  model: { provider: "none" },
+});
+
+const int = (minimum: number) => ({ type: "integer", minimum });
+const num = (minimum: number) => ({ type: "number", minimum });
+const section = (properties: Record<string, unknown>) => ({ type: "object", additionalProperties: false, properties });
+const GLOBS = {
+  type: "array",
+  items: { type: "string", minLength: 1, pattern: "^(?!/)(?!\\./)", description: "globs are relative to the workspace root (no leading / or ./)" },
+};
+const STRINGS = { type: "array", items: { type: "string", minLength: 1 } };
+
+const CONFIG_SCHEMA = section({
+  version: { const: 1 },
+  agent: section({ name: { type: "string", minLength: 1 }, description: { type: "string" } }),
+  evolvable: GLOBS,
+  protected: GLOBS,
+  evolution: section({ generations: int(1), candidatesPerGeneration: int(1), budget: int(1), seed: { type: "integer" }, operators: { ...STRINGS, minItems: 1 } }),
+  improvement: section({ threshold: num(0) }),
+  reflection: section({ interval: int(0) }),
+  safety: section({
+    maxChangesPerCycle: int(1),
+    requireTestSuite: { type: "boolean" },
+    rollbackOnRegression: { type: "boolean" },
+    recheckRepeats: int(0),
+    approvalAboveLines: int(0),
+  }),
+  monitoring: section({
+    metrics: { type: "array", items: { enum: [...KNOWN_METRICS] }, uniqueItems: true },
+    alerts: section({ scoreDrop: num(0), holdoutDrop: num(0), evalMsRise: num(1) }),
+  }),
+  sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
+  model: section({ provider: { enum: [...MODEL_PROVIDERS] }, name: { type: "string", minLength: 1 }, baseUrl: { type: "string", minLength: 1 } }),
+});
+
+const validate = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile(CONFIG_SCHEMA);
+
+/**
+ * Parses evolve.config.yaml. Missing keys take their defaults (nested sections are merged key by
+ * key; lists replace the default list). An empty file is the default config. Unknown keys, wrong
+ * types and out-of-range values throw a WorkspaceInputError naming file, line, column and field.
+ */
+export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveConfig {
+  const src = parseYaml(text, file);
+  const data = src.data ?? {};
+  if (!validate(data)) {
+    const err = validate.errors?.[0];
+    throw err ? ajvError(src, err) : inputError(src, [], "invalid config");
+  }
+  const user = data as Record<string, unknown>;
+  checkGlobs(src, ["evolvable"], user.evolvable);
+  checkGlobs(src, ["protected"], user.protected);
+  const model = user.model as { baseUrl?: string } | undefined;
+  if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
+    throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
+  }
+  return merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
+}
+
+function checkGlobs(src: YamlSource, path: FieldPath, globs: unknown): void {
+  if (!Array.isArray(globs)) return;
+  globs.forEach((g: string, i) => {
+    try {
+      picomatch.makeRe(g);
+    } catch (err) {
+      throw inputError(src, [...path, i], `invalid glob: ${(err as Error).message}`);
+    }
+  });
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(over)) {
+    const b = base[k];
+    base[k] = isPlainObject(b) && isPlainObject(v) ? merge(b, v) : structuredClone(v);
+  }
+  return base;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+type Matcher = (path: string) => boolean;
+const matchers = new Map<string, Matcher>();
+
+function matcherFor(globs: readonly string[]): Matcher {
+  const key = JSON.stringify(globs);
+  let m = matchers.get(key);
+  if (!m) {
+    // dot: a protected folder covers its dotfiles too; nothing may slip past by starting with "."
+    m = globs.length ? picomatch([...globs], { dot: true }) : () => false;
+    matchers.set(key, m);
+  }
+  return m;
+}
+
+/** Normalised workspace-relative path, or null when it escapes the workspace (then it is protected). */
+function normalise(path: string): string | null {
+  const p = posix.normalize(path.replace(/\\/g, "/")).replace(/^(\.\/)+/, "");
+  if (p.startsWith("/") || p === ".." || p.startsWith("../") || p === ".") return null;
+  return p;
+}
+
+/** True when `path` matches ALWAYS_PROTECTED or the config's `protected` globs (or leaves the workspace). */
+export function isProtected(config: EvolveConfig, path: string): boolean {
+  const p = normalise(path);
+  if (p === null) return true;
+  return matcherFor(ALWAYS_PROTECTED)(p) || matcherFor(config.protected)(p);
+}
+
+/** True when `path` matches an `evolvable` glob and is not protected. */
+export function isEvolvable(config: EvolveConfig, path: string): boolean {
+  const p = normalise(path);
+  if (p === null || isProtected(config, p)) return false;
+  return matcherFor(config.evolvable)(p);
+}
+
+/**
+ * A complete evolve.config.yaml with every key at its default and a one-line comment each. Parsing
+ * it gives DEFAULT_CONFIG with `agent.name` set.
+ */
+export function renderDefaultConfig(agentName: string): string {
+  const d = DEFAULT_CONFIG;
+  // JSON scalars are valid YAML flow scalars, so JSON.stringify quotes safely.
+  const v = (x: unknown): string => (Array.isArray(x) ? `[${x.map((y) => JSON.stringify(y)).join(", ")}]` : JSON.stringify(x));
+  const otherMetrics = KNOWN_METRICS.filter((m) => !d.monitoring.metrics.includes(m)).join(", ");
+  // [line, comment]: comments are aligned into one column so the file reads as a table.
+  const rows: [string, string?][] = [
+    ["# evolve.config.yaml: how evolve may change this agent. Every key is optional and shown at its default."],
+    ["version: 1", "format of this file"],
+    [""],
+    ["agent:"],
+    [`  name: ${v(agentName)}`, "shown in logs and commit messages"],
+    ['  # description: "what the agent does"'],
+    [""],
+    [`# Always protected, whatever the lists below say: ${ALWAYS_PROTECTED.join(", ")}`],
+    [`evolvable: ${v(d.evolvable)}`, "files evolution may edit (globs)"],
+    [`protected: ${v(d.protected)}`, "extra globs evolution must never edit"],
+    [""],
+    ["evolution:"],
+    [`  generations: ${d.evolution.generations}`, "generations per `evolve run`"],
+    [`  candidatesPerGeneration: ${d.evolution.candidatesPerGeneration}`, "candidates evaluated per generation"],
+    [`  budget: ${d.evolution.budget}`, "candidates evaluated per run, all generations together"],
+    [`  seed: ${d.evolution.seed}`, "RNG seed: same seed and tree, same run"],
+    [`  operators: ${v(d.evolution.operators)}`, 'mutation operators to use ("all" for every one)'],
+    [""],
+    ["improvement:"],
+    [`  threshold: ${d.improvement.threshold}`, "minimum train-score gain to accept a candidate"],
+    [""],
+    ["reflection:"],
+    [`  interval: ${d.reflection.interval}`, "reflect on past attempts every N generations (0 = never)"],
+    [""],
+    ["safety:"],
+    [`  maxChangesPerCycle: ${d.safety.maxChangesPerCycle}`, "edits in one candidate"],
+    [`  requireTestSuite: ${d.safety.requireTestSuite}`, "refuse to run without golden cases"],
+    [`  rollbackOnRegression: ${d.safety.rollbackOnRegression}`, "revert a generation that a recheck shows worse"],
+    [`  recheckRepeats: ${d.safety.recheckRepeats}`, "re-evaluations of an accepted candidate (flakiness guard)"],
+    [`  approvalAboveLines: ${d.safety.approvalAboveLines}`, "diffs changing more lines wait for human approval"],
+    [""],
+    ["monitoring:"],
+    [`  metrics: ${v(d.monitoring.metrics)}`, `tracked per generation (also available: ${otherMetrics})`],
+    ["  alerts:"],
+    [`    scoreDrop: ${d.monitoring.alerts.scoreDrop}`, "alert when the train score falls this far below its best"],
+    [`    holdoutDrop: ${d.monitoring.alerts.holdoutDrop}`, "alert when the holdout score falls this far below its best"],
+    [`    evalMsRise: ${d.monitoring.alerts.evalMsRise}`, "alert when evaluation takes this many times the first generation's time"],
+    [""],
+    ["sandbox:"],
+    [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],
+    [`  memoryMb: ${d.sandbox.memoryMb}`, "heap limit per sandbox worker"],
+    [`  workers: ${d.sandbox.workers}`, "sandbox worker processes"],
+    [`  allowImports: ${v(d.sandbox.allowImports)}`, "packages tools may import (none: tools are self-contained)"],
+    [""],
+    ["model:"],
+    [`  provider: ${d.model.provider}`, MODEL_PROVIDERS.join(" | ")],
+    ['  # name: "model name, or path of a .gguf file"'],
+    ['  # baseUrl: "http://localhost:11434"'],
+  ];
+  const width = 32; // longer lines (the glob lists) just get two spaces before their comment
+  return `${rows.map(([text, comment]) => (comment === undefined ? text : `${text.padEnd(width - 2)}  # ${comment}`)).join("\n")}\n`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
