@@ -1,0 +1,12 @@
+/** The ledger: evolve's memory in git (isomorphic-git plus atomic object and ref writes). */
+export { readCommitFiles, resolveRef, currentBranch, peelToCommit, decodeText, tagExists, type CommitFiles } from "./read-tree.js";
+export { candidateTreeOid, buildTree, diffTrees, lookupPath, EMPTY_TREE, type BuiltTree, type TreeChange, type TreeEntry } from "./tree-hash.js";
+export { formatMessage, parseTrailers, type Trailers } from "./trailers.js";
+export { commitChanges, type CommitOptions, type CommitResult } from "./commit-generation.js";
+export { dirtyPaths, repairWorktree, type RepairReport } from "./worktree.js";
+export { initRepository, type InitOptions } from "./init-repo.js";
+export { appendAttempts, readAttempts, checkAttempt, ATTEMPTS_REF, type AttemptRecord } from "./attempts.js";
+export { openEvalCache, type EvalCache } from "./eval-cache.js";
+export { firstParentLog, tagsByCommit, type LogEntry } from "./log.js";
+export { unifiedDiff } from "./diff.js";
+export { DEFAULT_IDENTITY, type Identity } from "./objects.js";

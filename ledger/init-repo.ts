@@ -1,0 +1,59 @@
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import git from "isomorphic-git";
+import type { FileMap } from "../agent/files.js";
+import { fs, updateRef, writeObjects } from "./fs.js";
+import { checkRefName, commitObject, formatIdentity, tagObject, type Identity } from "./objects.js";
+import { readRef } from "./read-tree.js";
+import { buildTree } from "./tree-hash.js";
+import { syncWorktree } from "./worktree.js";
+
+/** How to record generation 0. */
+export interface InitOptions {
+  /** Commit message of the root commit (see formatMessage). */
+  readonly message: string;
+  /** Annotated tag on the root commit, e.g. `gen-0`. */
+  readonly tagName: string;
+  readonly tagMessage: string;
+  /** Branch to create (default `main`). */
+  readonly branch?: string;
+  /** Author, committer and tagger (default `evolve <evolve@localhost>`, now, +0000). */
+  readonly author?: Identity;
+}
+
+// isomorphic-git's init writes `filemode = false`, `ignorecase = true`, `symlinks = false`,
+// which would make native git on Linux ignore the executable bit and fold case.
+const CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n";
+
+/**
+ * Create a repository at `dir` holding `files` as its only commit on `branch`, tagged, with the
+ * work tree and index matching it. Refuses a `dir` that exists and is not empty.
+ */
+export async function initRepository(dir: string, files: FileMap, options: InitOptions): Promise<{ commit: string; tree: string }> {
+  const branch = options.branch ?? "main";
+  checkRefName(branch, "initRepository: branch");
+  checkRefName(options.tagName, "initRepository: tagName");
+  const present = await fsp.readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw new Error(`initRepository: ${dir}: ${error.message}`);
+  });
+  if (present.length > 0) throw new Error(`initRepository: ${dir} exists and is not empty`);
+  if (files.size === 0) throw new Error("initRepository: files is empty; generation 0 needs at least one file");
+
+  await fsp.mkdir(dir, { recursive: true });
+  await git.init({ fs, dir, defaultBranch: branch });
+  const gitdir = join(dir, ".git");
+  await fsp.writeFile(join(gitdir, "config"), CONFIG);
+
+  const built = await buildTree(dir, null, files);
+  const identity = formatIdentity(options.author);
+  const commit = commitObject(built.tree, [], identity, options.message);
+  const tag = tagObject(commit.oid, options.tagName, identity, options.tagMessage);
+  await writeObjects(gitdir, [...built.objects, commit, tag]);
+  const tagRef = `refs/tags/${options.tagName}`;
+  const branchRef = `refs/heads/${branch}`;
+  await updateRef(gitdir, tagRef, tag.oid, null, () => readRef(dir, tagRef));
+  await updateRef(gitdir, branchRef, commit.oid, null, () => readRef(dir, branchRef));
+  await syncWorktree(dir, files);
+  return { commit: commit.oid, tree: built.tree };
+}
