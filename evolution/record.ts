@@ -1,0 +1,92 @@
+/**
+ * What an accepted generation says about itself in git: the commit message, its `Evolve-*` trailers
+ * and the annotated tag's message. Pure, so the exact text is easy to test and to read back.
+ */
+import type { Measurement } from "./evaluate.js";
+
+/** Trailer keys, in the order they are written. Native git reads them with `%(trailers)`. */
+export const TRAILER = {
+  generation: "Evolve-Generation",
+  parentScore: "Evolve-Parent-Score",
+  score: "Evolve-Score",
+  delta: "Evolve-Delta",
+  holdout: "Evolve-Holdout-Score",
+  action: "Evolve-Action",
+  proposer: "Evolve-Proposer",
+  operator: "Evolve-Operator",
+  fixed: "Evolve-Cases-Fixed",
+  suiteHash: "Evolve-Suite-Hash",
+  model: "Evolve-Model",
+  seed: "Evolve-Seed",
+  candidates: "Evolve-Candidates",
+  reverts: "Evolve-Reverts",
+  metrics: "Evolve-Metrics",
+} as const;
+
+/** The kinds of improvement action a generation can record. */
+export type Action = "init" | "code-modification" | "parameter-adjustment" | "prompt-tuning" | "rollback";
+
+export interface GenerationRecord {
+  generation: number;
+  action: Action;
+  /** One line: what changed. */
+  summary: string;
+  /** Longer lines for the body (edits, with file:line and old -> new). */
+  details: string[];
+  parent: Measurement | null;
+  measurement: Measurement;
+  fixed: string[];
+  proposer: string;
+  operator: string;
+  suiteHash: string;
+  model: string;
+  seed: number;
+  /** Candidates evaluated to find this one. */
+  candidates: number;
+  /** Commit this one reverts, for rollbacks. */
+  reverts?: string;
+}
+
+export function trailersOf(r: GenerationRecord): Array<[string, string]> {
+  const m = r.measurement;
+  const t: Array<[string, string]> = [[TRAILER.generation, String(r.generation)]];
+  if (r.parent !== null) t.push([TRAILER.parentScore, String(r.parent.score)]);
+  t.push([TRAILER.score, String(m.score)]);
+  if (r.parent !== null) t.push([TRAILER.delta, signed(round6(m.score - r.parent.score))]);
+  if (m.holdout !== null) t.push([TRAILER.holdout, String(m.holdout)]);
+  t.push([TRAILER.action, r.action], [TRAILER.proposer, r.proposer], [TRAILER.operator, r.operator]);
+  t.push([TRAILER.fixed, r.fixed.length > 0 ? r.fixed.join(", ") : "none"]);
+  t.push([TRAILER.suiteHash, r.suiteHash], [TRAILER.model, r.model], [TRAILER.seed, String(r.seed)]);
+  t.push([TRAILER.candidates, String(r.candidates)]);
+  if (r.reverts !== undefined) t.push([TRAILER.reverts, r.reverts]);
+  const metrics = { score: m.score, holdout: m.holdout, passed: m.passed, failed: m.failed, total: m.total, evalMs: m.evalMs };
+  t.push([TRAILER.metrics, JSON.stringify(metrics)]);
+  return t;
+}
+
+export function subjectOf(r: GenerationRecord): string {
+  return `evolve: gen ${r.generation}: ${r.summary}`;
+}
+
+export function bodyOf(r: GenerationRecord): string {
+  const lines = [...r.details];
+  if (r.fixed.length > 0) lines.push(`Fixes: ${r.fixed.join(", ")}`);
+  const m = r.measurement;
+  const from = r.parent === null ? "" : `${r.parent.score} -> `;
+  const holdout = m.holdout === null ? "" : `; holdout ${r.parent?.holdout ?? "-"} -> ${m.holdout}`;
+  lines.push(`Train score ${from}${m.score}${holdout}; ${m.passed}/${m.total} cases pass.`);
+  return lines.join("\n");
+}
+
+export function tagMessageOf(r: GenerationRecord): string {
+  const m = r.measurement;
+  return `evolve generation ${r.generation}: score ${m.score}${m.holdout === null ? "" : `, holdout ${m.holdout}`}, ${m.passed}/${m.total} pass\n`;
+}
+
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function signed(x: number): string {
+  return x >= 0 ? `+${x}` : String(x);
+}
