@@ -1,0 +1,255 @@
+/**
+ * A GGUF model run in process by node-llama-cpp, on the CPU. Loaded lazily and once; one context
+ * sequence is reused (history cleared between calls), so calls are serialised. Plain prompts go
+ * through LlamaCompletion; conversations are rendered by the model's chat wrapper first (a model
+ * without a chat template gets node-llama-cpp's fallback). Schemas become GBNF grammars, so the
+ * output always matches them (unless maxTokens cuts it short).
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import type { ChatHistoryItem, Llama, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, LlamaText } from "node-llama-cpp";
+import { deadline } from "./http.js";
+import { type ChatMessage, type Completion, type GenerateOptions, type Health, LlmError, type ModelInfo, type Prompt, type Provider, drain, errorText } from "./provider.js";
+import { createQueue } from "./queue.js";
+
+export interface LlamaCppSettings {
+  /** Path of the .gguf file. */
+  modelPath: string;
+  /** CPU threads (default 1: llama.cpp's default of max(cores, 4) crawls on small machines). */
+  threads?: number;
+  /** Context window in tokens (default: the model's training context, at most 4096). */
+  contextSize?: number;
+  /** Default deadline of one call (default 300 s). */
+  timeoutMs?: number;
+}
+
+type NodeLlamaCpp = typeof import("node-llama-cpp");
+
+interface Loaded {
+  lib: NodeLlamaCpp;
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  sequence: LlamaContextSequence;
+  completion: LlamaCompletion;
+  grammars: Map<string, Promise<LlamaGrammar>>;
+}
+
+// One llama.cpp binding per process: it is heavy, and node-llama-cpp expects to be shared.
+let llamaMemo: Promise<{ lib: NodeLlamaCpp; llama: Llama }> | null = null;
+
+function sharedLlama(): Promise<{ lib: NodeLlamaCpp; llama: Llama }> {
+  llamaMemo ??= (async () => {
+    // Imported on demand so users of the HTTP providers never load the native addon.
+    const lib = await import("node-llama-cpp");
+    const llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error });
+    return { lib, llama };
+  })();
+  llamaMemo.catch(() => {
+    llamaMemo = null;
+  });
+  return llamaMemo;
+}
+
+/** "gguf-sha256:<hex>" of the file's bytes: the same weights give the same identity wherever they live. */
+export async function ggufIdentity(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return `gguf-sha256:${hash.digest("hex")}`;
+}
+
+/** Null when the file is usable, else what is wrong with it. */
+async function fileProblem(file: string): Promise<string | null> {
+  try {
+    const s = await stat(file);
+    return s.isFile() ? null : `model file ${file} is not a file`;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return code === "ENOENT" ? `model file ${file} does not exist` : `model file ${file} cannot be read (${code ?? errorText(err)})`;
+  }
+}
+
+export function createLlamaCppProvider(settings: LlamaCppSettings): Provider {
+  const file = path.resolve(settings.modelPath);
+  const threads = settings.threads ?? 1;
+  const timeoutMs = settings.timeoutMs ?? 300_000;
+  const queue = createQueue(1); // one sequence: concurrent calls would interleave its state
+  let loading: Promise<Loaded> | null = null;
+  let identity: Promise<string> | null = null;
+
+  async function load(): Promise<Loaded> {
+    const problem = await fileProblem(file);
+    if (problem) throw new LlmError("model", problem);
+    const { lib, llama } = await sharedLlama();
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({ modelPath: file });
+    } catch (err) {
+      throw new LlmError("model", `cannot load model file ${file}: ${errorText(err)}`, { cause: err });
+    }
+    const contextSize = settings.contextSize ?? Math.min(model.trainContextSize, 4096);
+    const context = await model.createContext({ threads, contextSize });
+    const sequence = context.getSequence();
+    const completion = new lib.LlamaCompletion({ contextSequence: sequence });
+    return { lib, llama, model, context, sequence, completion, grammars: new Map() };
+  }
+
+  function loaded(): Promise<Loaded> {
+    loading ??= load();
+    loading.catch(() => {
+      loading = null; // the file may appear later
+    });
+    return loading;
+  }
+
+  function grammar(l: Loaded, schema: object): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    let g = l.grammars.get(key);
+    if (!g) {
+      g = l.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]).catch((err: unknown) => {
+        l.grammars.delete(key);
+        throw new LlmError("config", `node-llama-cpp cannot turn this JSON schema into a grammar: ${errorText(err)}`, { cause: err });
+      });
+      l.grammars.set(key, g);
+    }
+    return g;
+  }
+
+  /** A conversation as the model's chat template renders it, with the template's own stop strings. */
+  function chatInput(l: Loaded, messages: readonly ChatMessage[]): { input: LlamaText; stops: LlamaText[] } {
+    const history: ChatHistoryItem[] = messages.map((m) =>
+      m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
+    );
+    // An empty model turn makes the template end with the assistant's opening.
+    if (messages.at(-1)?.role !== "assistant") history.push({ type: "model", response: [] });
+    const state = l.lib.resolveChatWrapper(l.model).generateContextState({ chatHistory: history });
+    return { input: state.contextText, stops: [...state.stopGenerationTriggers] };
+  }
+
+  async function* stream(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<string, Completion> {
+    const release = await queue.acquire(options.signal);
+    const limit = options.timeoutMs ?? timeoutMs;
+    const clock = deadline(limit, options.signal);
+    let running: Promise<void> | null = null;
+    let count = 0;
+    try {
+      const l = await loaded();
+      await l.sequence.clearHistory();
+      const { input, stops } = typeof prompt === "string" ? { input: prompt, stops: [] as LlamaText[] } : chatInput(l, prompt);
+      const g = options.schema ? await grammar(l, options.schema) : undefined;
+      const before = l.sequence.tokenMeter.getState();
+      const start = performance.now();
+      let firstTokenMs: number | null = null;
+      const pending: string[] = [];
+      let wake: (() => void) | null = null;
+      let finished = false;
+      let failure: unknown = null;
+      let text = "";
+
+      running = l.completion
+        .generateCompletionWithMeta(input, {
+          signal: clock.signal,
+          ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          ...(options.topP !== undefined ? { topP: options.topP } : {}),
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          ...(g ? { grammar: g } : {}),
+          ...(options.stop?.length || stops.length ? { customStopTriggers: [...(options.stop ?? []), ...stops] } : {}),
+          onTextChunk: (chunk) => {
+            pending.push(chunk);
+            wake?.();
+          },
+        })
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            failure = err;
+          },
+        )
+        .finally(() => {
+          finished = true;
+          wake?.();
+        });
+
+      for (;;) {
+        const chunk = pending.shift();
+        if (chunk !== undefined) {
+          if (!chunk) continue;
+          count++;
+          text += chunk;
+          firstTokenMs ??= performance.now() - start;
+          yield chunk;
+          continue;
+        }
+        if (finished) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+      if (failure !== null) throw failure;
+      const used = l.sequence.tokenMeter.diff(before);
+      return { text, tokens: { prompt: used.usedInputTokens, completion: used.usedOutputTokens }, ms: performance.now() - start, firstTokenMs, cached: false };
+    } catch (err) {
+      if (clock.expired) throw new LlmError("timeout", `node-llama-cpp (${path.basename(file)}) did not finish within ${limit} ms (timeoutMs); it had produced ${count} chunks`);
+      throw err;
+    } finally {
+      clock.dispose(); // stops a generation the consumer walked away from
+      await running; // the sequence is free only once llama.cpp has stopped
+      release();
+    }
+  }
+
+  return {
+    name: "node-llama-cpp",
+    async info(): Promise<ModelInfo> {
+      identity ??= ggufIdentity(file);
+      identity.catch(() => {
+        identity = null;
+      });
+      const l = await loaded();
+      const meta = l.model.fileInfo.metadata as { general?: { architecture?: unknown; name?: unknown } };
+      return {
+        provider: "node-llama-cpp",
+        model: file,
+        identity: await identity,
+        contextSize: l.context.contextSize,
+        details: {
+          path: file,
+          sizeBytes: l.model.size,
+          architecture: meta.general?.architecture,
+          trainContextSize: l.model.trainContextSize,
+          threads,
+        },
+      };
+    },
+    async health(): Promise<Health> {
+      const problem = await fileProblem(file);
+      if (problem) return { ok: false, problem };
+      try {
+        await loaded();
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, problem: errorText(err) };
+      }
+    },
+    stream,
+    complete: (prompt, options) => drain(stream(prompt, options)),
+    async close() {
+      const release = await queue.acquire(); // let a running generation finish first
+      try {
+        const l = await loading?.catch(() => null);
+        loading = null;
+        if (l) {
+          l.completion.dispose();
+          await l.context.dispose();
+          await l.model.dispose();
+        }
+      } finally {
+        release();
+      }
+    },
+  };
+}
