@@ -1,0 +1,58 @@
+/**
+ * A workspace is a git repository whose root holds `evolve.config.yaml`. Opening one reads a commit's
+ * whole tree into memory and loads its config and golden suite from that tree, so what is judged is
+ * exactly what is committed, never a half-edited work tree.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { FileMap } from "./files.js";
+import { parseConfig } from "./config.js";
+import type { EvolveConfig } from "./config.js";
+import { loadSuite, prepareCustomAssertions } from "../golden-tests/index.js";
+import type { GoldenSuite } from "../golden-tests/index.js";
+import { readCommitFiles } from "../ledger/index.js";
+
+export const CONFIG_FILE = "evolve.config.yaml";
+
+export interface Workspace {
+  root: string;
+  commit: string;
+  tree: string;
+  files: FileMap;
+  config: EvolveConfig;
+  suite: GoldenSuite;
+}
+
+/** A user-facing problem with where or what the workspace is (exit code 2 at the command line). */
+export class WorkspaceError extends Error {
+  override name = "WorkspaceError";
+}
+
+/**
+ * The workspace containing `start`: the nearest enclosing git repository root, when that root holds
+ * evolve.config.yaml. A config file deeper than the repository root (a bundled example inside the
+ * evolve project itself) is deliberately not a workspace, so evolve never commits into a host repo.
+ */
+export function findWorkspaceRoot(start: string): string | null {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (existsSync(path.join(dir, ".git"))) {
+      return existsSync(path.join(dir, CONFIG_FILE)) ? dir : null;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+export async function openWorkspace(root: string, ref = "HEAD"): Promise<Workspace> {
+  if (!existsSync(path.join(root, ".git"))) throw new WorkspaceError(`${root} is not a git repository (run \`evolve init ${root}\` to make a workspace)`);
+  const { commit, tree, files } = await readCommitFiles(root, ref);
+  const configText = files.get(CONFIG_FILE);
+  if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at ${ref}`);
+  const config = parseConfig(configText, CONFIG_FILE);
+  const suite = loadSuite(files);
+  // Import custom assertions now, so a syntax error in one is reported with its line before any run.
+  await prepareCustomAssertions(suite);
+  return { root, commit, tree, files, config, suite };
+}

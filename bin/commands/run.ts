@@ -1,0 +1,153 @@
+/**
+ * `evolve run`: evolve the workspace's agent on its current branch. Outside any workspace it first
+ * creates a fresh one from a bundled example under ./workspaces/ (its own git repository), so the
+ * quickstart never commits into the repository it is run from.
+ */
+import path from "node:path";
+import { mkdirSync } from "node:fs";
+import cliProgress from "cli-progress";
+import { findWorkspaceRoot, WorkspaceError } from "../../agent/workspace.js";
+import { initWorkspace } from "../../agent/init.js";
+import { runEvolution } from "../../evolution/controller.js";
+import type { RunEvent, RunSummary } from "../../evolution/controller.js";
+import { c, fail, fixed, output, signed, table } from "../output.js";
+import type { Out } from "../output.js";
+
+export interface RunFlags {
+  workspace?: string;
+  example: string;
+  generations?: number;
+  candidates?: number;
+  budget?: number;
+  seed?: number;
+  approveLarge?: boolean;
+  json?: boolean;
+  progress?: boolean;
+}
+
+export async function runCommand(flags: RunFlags): Promise<void> {
+  const out = output(flags.json === true);
+  try {
+    const root = await resolveWorkspace(flags, out);
+    const render = renderer(out, flags.progress !== false);
+    const summary = await runEvolution({
+      dir: root,
+      generations: flags.generations,
+      candidatesPerGeneration: flags.candidates,
+      budget: flags.budget,
+      seed: flags.seed,
+      approveLarge: flags.approveLarge,
+      onEvent: render.event,
+    });
+    render.stop();
+    printSummary(out, summary);
+    if (out.isJson) out.json(jsonOf(summary));
+  } catch (e) {
+    fail(e);
+  }
+}
+
+async function resolveWorkspace(flags: RunFlags, out: Out): Promise<string> {
+  if (flags.workspace !== undefined) {
+    const root = findWorkspaceRoot(flags.workspace);
+    if (root === null || path.resolve(root) !== path.resolve(flags.workspace)) {
+      throw new WorkspaceError(`${path.resolve(flags.workspace)} is not a workspace (a git repository root with evolve.config.yaml); create one with \`evolve init ${flags.workspace}\``);
+    }
+    return root;
+  }
+  const here = findWorkspaceRoot(process.cwd());
+  if (here !== null) return here;
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const parent = path.resolve("workspaces");
+  mkdirSync(parent, { recursive: true });
+  const { dir } = await initWorkspace(path.join(parent, `${flags.example}-${stamp}`), { example: flags.example });
+  out.say(`No workspace here, so evolve made one from the bundled example "${flags.example}":`);
+  out.say(`  ${c.bold(path.relative(process.cwd(), dir) || dir)}  (its own git repository; generation 0 is tagged gen-0)`);
+  return dir;
+}
+
+function renderer(out: Out, wantBar: boolean): { event: (e: RunEvent) => void; stop: () => void } {
+  let bar: cliProgress.SingleBar | null = null;
+  let score = 0;
+  const log = (line: string) => {
+    if (bar !== null) bar.stop();
+    out.say(line);
+    if (bar !== null) bar.start(bar.getTotal(), current, { score: fixed(score) });
+  };
+  let current = 0;
+  return {
+    event(e) {
+      switch (e.type) {
+        case "start":
+          score = e.score;
+          out.say(`Evolving ${c.bold(e.workspace)} on branch ${c.bold(e.branch)}: generation ${e.generation}, train score ${fixed(e.score)}${e.holdout === null ? "" : `, holdout ${fixed(e.holdout)}`}, ${e.passed}/${e.total} cases pass; budget ${e.budget} candidates`);
+          if (wantBar && out.isTTY) {
+            bar = new cliProgress.SingleBar({ format: "  candidates {bar} {value}/{total}  score {score}", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+            bar.start(e.budget, 0, { score: fixed(e.score) });
+          }
+          break;
+        case "candidate":
+          current = e.evaluated;
+          bar?.update(e.evaluated, { score: fixed(score) });
+          break;
+        case "generation":
+          score = e.score;
+          log(`  ${c.green(`gen ${e.generation}`)} ${e.commit.slice(0, 10)} score ${fixed(e.score)} (${signed(e.delta)})  ${e.summary}`);
+          break;
+        case "rollback":
+          log(`  ${c.yellow("rollback")} ${e.reverted.slice(0, 10)} -> ${e.commit.slice(0, 10)}: ${e.reason}`);
+          break;
+        case "alert":
+          log(`  ${c.yellow("alert")} gen ${e.alert.generation} ${e.alert.metric}: ${e.alert.message}`);
+          break;
+        case "reflection":
+          if (e.reflection.plan.length > 0) log(`  ${c.dim(`plan: ${e.reflection.plan[0]}${e.reflection.plan.length > 1 ? ` (+${e.reflection.plan.length - 1} more)` : ""}`)}`);
+          break;
+        case "round":
+        case "stop":
+          break;
+      }
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
+
+function printSummary(out: Out, s: RunSummary): void {
+  const gens = s.generations.length;
+  out.say("");
+  out.say(`${c.bold("Done")}: ${s.stopReason}. Train score ${fixed(s.initialScore)} -> ${c.bold(fixed(s.finalScore))}${s.finalHoldout === null ? "" : `, holdout ${fixed(s.initialHoldout)} -> ${fixed(s.finalHoldout)}`}; ${s.passed}/${s.total} cases pass.`);
+  out.say(`${gens} generation${gens === 1 ? "" : "s"} accepted in ${s.rounds} round${s.rounds === 1 ? "" : "s"}; ${s.candidates.evaluated} candidates evaluated, ${s.candidates.fromCache} from cache, refused: ${s.candidates.refused.typecheck} type-check, ${s.candidates.refused.build} build, ${s.candidates.refused.safety} safety, ${s.candidates.refused.approval} awaiting approval; ${s.candidates.perSecond} candidates/s over ${(s.wallMs / 1000).toFixed(1)} s.`);
+  if (gens > 0) {
+    out.say(table([["gen", "commit", "score", "delta", "change"], ...s.generations.map((g) => [`gen-${g.generation}`, g.commit.slice(0, 10), fixed(g.score), signed(g.delta), g.summary])]));
+  }
+  if (s.stillFailing.length > 0) out.say(`Still failing: ${s.stillFailing.join(", ")}`);
+  for (const a of s.alerts) out.say(`${c.yellow("alert")}: ${a.message}`);
+  out.say(`History: git -C ${s.workspace} log --format='%h %s%n%(trailers:key=Evolve-Score)'   or   evolve log --workspace ${s.workspace}`);
+}
+
+/** The one object `evolve run --json` prints. */
+export function jsonOf(s: RunSummary): unknown {
+  return {
+    workspace: s.workspace,
+    branch: s.branch,
+    initialCommit: s.initialCommit,
+    finalCommit: s.finalCommit,
+    initialScore: s.initialScore,
+    finalScore: s.finalScore,
+    initialHoldout: s.initialHoldout,
+    finalHoldout: s.finalHoldout,
+    generations: s.generations.map((g) => ({ generation: g.generation, commit: g.commit, tag: g.tag, score: g.score, holdout: g.holdout, delta: g.delta, operator: g.operator, fixed: g.fixed })),
+    rounds: s.rounds,
+    candidates: s.candidates,
+    cache: s.cache,
+    stages: s.stages,
+    wallMs: s.wallMs,
+    stopReason: s.stopReason,
+    stillFailing: s.stillFailing,
+    alerts: s.alerts,
+    trends: s.trends,
+    reflections: s.reflections.map((r) => ({ generation: r.generation, plan: r.plan })),
+  };
+}

@@ -1,0 +1,12 @@
+import path from "node:path";
+import { findWorkspaceRoot, WorkspaceError } from "../../agent/workspace.js";
+
+/** The workspace a read-only command works on: --workspace, or the one around the current directory. */
+export function workspaceFromFlag(flag: string | undefined): string {
+  const start = flag ?? process.cwd();
+  const root = findWorkspaceRoot(start);
+  if (root === null) {
+    throw new WorkspaceError(`${path.resolve(start)} is not inside a workspace (a git repository root with evolve.config.yaml); pass --workspace DIR`);
+  }
+  return root;
+}

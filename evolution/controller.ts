@@ -1,0 +1,607 @@
+/**
+ * The evolution loop: measure the branch tip, localise faults, stream candidates through the gates
+ * (safety -> type-check -> build -> sandbox -> judge), commit the best accepted one as the next
+ * generation, record the rest as attempts, repeat. The only module that wires sandbox, golden tests
+ * and ledger together; every decision it makes is delegated to a pure function elsewhere.
+ */
+import type { FileMap } from "../agent/files.js";
+import { changedPaths } from "../agent/files.js";
+import { isEvolvable } from "../agent/config.js";
+import { openWorkspace, WorkspaceError } from "../agent/workspace.js";
+import type { Workspace } from "../agent/workspace.js";
+import { createSandbox } from "../sandbox/pool.js";
+import {
+  appendAttempts,
+  candidateTreeOid,
+  commitChanges,
+  currentBranch,
+  dirtyPaths,
+  firstParentLog,
+  openEvalCache,
+  readAttempts,
+  repairWorktree,
+  unifiedDiff,
+} from "../ledger/index.js";
+import type { AttemptRecord, EvalCache, LogEntry } from "../ledger/index.js";
+import { analyse, enumerateEdits } from "./analyse.js";
+import type { Edit } from "./edits.js";
+import { createTypeChecker } from "./typecheck.js";
+import { instrument, suspiciousness, weightFunction } from "./localise.js";
+import { createRng } from "./rng.js";
+import { candidateStream } from "./candidates.js";
+import type { Candidate } from "./candidates.js";
+import { createEvaluator } from "./evaluate.js";
+import type { Evaluator, Measurement } from "./evaluate.js";
+import { better, judge } from "./judge.js";
+import type { CaseFlags, Verdict } from "./judge.js";
+import { alertsFor, trends } from "./monitor.js";
+import type { Alert, GenerationMetrics, Trend } from "./monitor.js";
+import { reflect } from "./reflect.js";
+import type { OperatorTry, Reflection } from "./reflect.js";
+import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "./record.js";
+import type { Action, GenerationRecord } from "./record.js";
+import { paramWeight } from "./param-weight.js";
+import { formatMessage } from "../ledger/index.js";
+import git from "isomorphic-git";
+import { fs, gitCache } from "../ledger/fs.js";
+import { peelToCommit, readRef } from "../ledger/read-tree.js";
+
+export interface RunOptions {
+  /** Workspace root (a git repository with evolve.config.yaml). */
+  dir: string;
+  /** Overrides of evolve.config.yaml's `evolution` section. */
+  generations?: number;
+  candidatesPerGeneration?: number;
+  budget?: number;
+  seed?: number;
+  /** Accept changes larger than `safety.approvalAboveLines` without asking (the human approved them up front). */
+  approveLarge?: boolean;
+  /** Asked for each change larger than `safety.approvalAboveLines` when not pre-approved; absent = refuse them. */
+  approve?: (diff: string, summary: string) => Promise<boolean>;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export type RunEvent =
+  | { type: "start"; workspace: string; branch: string; generation: number; score: number; holdout: number | null; passed: number; total: number; budget: number }
+  | { type: "rollback"; reverted: string; commit: string; reason: string }
+  | { type: "round"; generation: number; round: number; edits: number; suspicious: number }
+  | { type: "candidate"; generation: number; evaluated: number; budget: number; stage: string; accepted: boolean; reason: string }
+  | { type: "generation"; generation: number; commit: string; tag: string; score: number; holdout: number | null; delta: number; summary: string; fixed: string[] }
+  | { type: "reflection"; reflection: Reflection }
+  | { type: "alert"; alert: Alert }
+  | { type: "stop"; reason: string };
+
+export interface AcceptedGeneration {
+  generation: number;
+  commit: string;
+  tag: string;
+  score: number;
+  holdout: number | null;
+  delta: number;
+  operator: string;
+  summary: string;
+  fixed: string[];
+}
+
+/** Per-stage wall time, ms, summed over the run. */
+export interface StageTimes {
+  propose: number;
+  apply: number;
+  typecheck: number;
+  build: number;
+  evaluate: number;
+  commit: number;
+}
+
+export interface RunSummary {
+  workspace: string;
+  branch: string;
+  initialCommit: string;
+  finalCommit: string;
+  initialScore: number;
+  finalScore: number;
+  initialHoldout: number | null;
+  finalHoldout: number | null;
+  passed: number;
+  total: number;
+  generations: AcceptedGeneration[];
+  rounds: number;
+  candidates: { evaluated: number; fromCache: number; refused: { safety: number; typecheck: number; build: number; approval: number }; perSecond: number };
+  cache: { hits: number; misses: number };
+  stages: StageTimes;
+  wallMs: number;
+  stopReason: string;
+  alerts: Alert[];
+  trends: Trend[];
+  reflections: Reflection[];
+  stillFailing: string[];
+}
+
+/** Outcome of one candidate, whatever gate stopped it. */
+interface Tried {
+  candidate: Candidate;
+  tree: string;
+  stage: "safety" | "typecheck" | "build" | "evaluate" | "approval" | "cache";
+  measurement: Measurement | null;
+  verdict: Verdict | null;
+  reason: string;
+  code?: string;
+  diff: string;
+}
+
+const MODEL_NONE = "none";
+const EPSILON = 1e-9;
+
+export async function runEvolution(options: RunOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const emit = options.onEvent ?? (() => {});
+  const root = options.dir;
+  const branch = await currentBranch(root).catch((e: unknown) => {
+    throw new WorkspaceError(`${root}: ${(e as Error).message}; evolve run commits to the current branch, so check one out first`);
+  });
+  // A run killed between moving the branch and writing the files leaves files at the parent's
+  // content: bring those forward (anything else someone edited stays, and counts as dirty).
+  await repairWorktree(root);
+  const dirty = await dirtyPaths(root);
+  if (dirty.length > 0) {
+    throw new WorkspaceError(`${root}: the work tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}); commit or stash them first, evolve will not overwrite them`);
+  }
+  let ws = await openWorkspace(root);
+  const { config, suite } = ws;
+  const evo = {
+    generations: options.generations ?? config.evolution.generations,
+    perGeneration: options.candidatesPerGeneration ?? config.evolution.candidatesPerGeneration,
+    budget: options.budget ?? config.evolution.budget,
+    seed: options.seed ?? config.evolution.seed,
+  };
+  if (config.safety.requireTestSuite && !suite.cases.some((c) => c.split === "train")) {
+    throw new WorkspaceError(`${root}: no train cases under golden-tests/ (safety.requireTestSuite is on): evolve has nothing to judge candidates by`);
+  }
+  const flags: CaseFlags = new Map(suite.cases.map((c) => [c.id, { mustPass: c.mustPass, split: c.split }]));
+  const toolOf = new Map(suite.cases.map((c) => [c.id, c.tool]));
+  const evolvable = (p: string) => isEvolvable(config, p);
+  const rng = createRng(evo.seed);
+
+  const sandbox = createSandbox({ workers: config.sandbox.workers, timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb });
+  const cache = await openEvalCache(root);
+  const stages: StageTimes = { propose: 0, apply: 0, typecheck: 0, build: 0, evaluate: 0, commit: 0 };
+  const refused = { safety: 0, typecheck: 0, build: 0, approval: 0 };
+  let evaluated = 0;
+  let fromCache = 0;
+  const accepted: AcceptedGeneration[] = [];
+  const alerts: Alert[] = [];
+  const reflections: Reflection[] = [];
+  const history: GenerationMetrics[] = [];
+  let stopReason = "";
+  let rounds = 0;
+  // Hashes of every candidate produced in this run: none is built twice. Across runs the
+  // evaluation cache (keyed by git tree id) plays that part.
+  const seen = new Set<string>();
+  // One warm type checker per base tree: its program is shared with the operators' analysis and
+  // reused (unchanged files not re-parsed) for every candidate of that base.
+  const checkers = new Map<string, ReturnType<typeof createTypeChecker>>();
+  const checkerFor = (w: Workspace) => {
+    let c = checkers.get(w.tree);
+    if (c === undefined) {
+      checkers.clear();
+      c = createTypeChecker(w.files);
+      checkers.set(w.tree, c);
+    }
+    return c;
+  };
+
+  try {
+    const evaluator = createEvaluator(suite, sandbox, config);
+    const log = await firstParentLog(root, ws.commit, { limit: 10_000 });
+    let generation = lastGeneration(log) + 1;
+    const tries: OperatorTry[] = await pastTries(root, log);
+    const initialCommit = ws.commit;
+
+    // The tip is always measured afresh: a cached number cannot reveal that it has degraded.
+    const measuredTip = await measureTree(evaluator, ws.files);
+    if (typeof measuredTip === "string") throw new WorkspaceError(`${root}: the committed agent does not build: ${measuredTip}`);
+    let base = measuredTip;
+    cache.set(ws.tree, suite.hash, MODEL_NONE, base);
+    const recorded = recordedScore(log[0], suite.hash);
+    if (recorded !== null && base.score < recorded - EPSILON && config.safety.rollbackOnRegression && log[0]!.parents.length > 0) {
+      const reason = `the tip scores ${base.score} now but recorded ${recorded} when accepted`;
+      const reverted = await rollbackTip(ws, log[0]!, generation, reason);
+      emit({ type: "rollback", reverted: log[0]!.commit, commit: reverted.commit, reason });
+      generation += 1;
+      ws = await openWorkspace(root);
+      base = reverted.measurement;
+    }
+    const initial = base;
+    history.push(metricsOf(generation - 1, base));
+    emit({ type: "start", workspace: root, branch, generation: generation - 1, score: base.score, holdout: base.holdout, passed: base.passed, total: base.total, budget: evo.budget });
+
+    let stream: Iterator<Candidate> | null = null;
+    while (true) {
+      if (isPerfect(base)) { stopReason = "every case passes"; break; }
+      if (rounds >= evo.generations) { stopReason = `reached ${evo.generations} generation round${evo.generations === 1 ? "" : "s"}`; break; }
+      if (evaluated >= evo.budget) { stopReason = `spent the budget of ${evo.budget} candidates`; break; }
+      rounds += 1;
+
+      if (stream === null || (rounds > 1 && (rounds - 1) % config.reflection.interval === 0)) {
+        // A new base, or time to reflect: rebuild the ordered candidate stream.
+        const failing = base.results.filter((r) => !r.pass).map((r) => ({ id: r.id, tool: toolOf.get(r.id) ?? "?", reason: r.reason }));
+        const reflection = reflect(generation, failing, tries);
+        reflections.push(reflection);
+        emit({ type: "reflection", reflection });
+        const t0 = performance.now();
+        const weight = await localise(evaluator, ws.files, evolvable, flags);
+        const analysis = analyse(ws.files, evolvable, { program: checkerFor(ws).program() });
+        const edits = enumerateEdits(analysis, { weight, rng, operators: operatorsOf(config.evolution.operators) });
+        const ordered = orderByFactors(edits, weight, reflection.factors);
+        stages.propose += performance.now() - t0;
+        emit({ type: "round", generation, round: rounds, edits: ordered.length, suspicious: ordered.filter((e) => weight(e.file, e.start) > 0).length });
+        stream = candidateStream(ws.files, ws.tree, ordered, config.safety.maxChangesPerCycle, seen)[Symbol.iterator]();
+      }
+
+      const checker = checkerFor(ws);
+      const results: Tried[] = [];
+      const inflight = new Set<Promise<void>>();
+      let exhausted = false;
+      let inRound = 0;
+      while (inRound < evo.perGeneration && evaluated + inflight.size < evo.budget) {
+        const t0 = performance.now();
+        const next = stream.next();
+        stages.apply += performance.now() - t0;
+        if (next.done === true) { exhausted = true; break; }
+        const c = next.value;
+        inRound += 1;
+        const prepared = await prepare(c, ws, checker, evaluator, base, flags);
+        if (prepared.code === undefined) {
+          results.push(prepared.stage === "cache" ? await approvalGate(prepared, config.safety.approvalAboveLines, options) : prepared);
+          report(prepared, generation);
+          continue;
+        }
+        while (inflight.size >= config.sandbox.workers) await Promise.race(inflight);
+        const p: Promise<void> = (async () => {
+          const t = performance.now();
+          const { measurement } = await evaluator.run(prepared.code!);
+          stages.evaluate += performance.now() - t;
+          evaluated += 1;
+          const verdict = judge(base, measurement, flags, config.improvement.threshold);
+          cache.set(prepared.tree, suite.hash, MODEL_NONE, measurement);
+          const done: Tried = { ...prepared, stage: "evaluate", measurement, verdict, reason: verdict.reason };
+          results.push(await approvalGate(done, config.safety.approvalAboveLines, options));
+          report(done, generation);
+        })().finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      await Promise.all(inflight);
+      // Persist the round's evaluations now, not only at the end: a run killed later in the round
+      // (stability re-check, commit) resumes with them cached instead of evaluating them again.
+      await cache.flush();
+
+      const winners = results
+        .filter((r) => r.verdict?.accept === true && r.stage !== "approval")
+        .sort((a, b) => (better(rank(a), rank(b)) ? -1 : better(rank(b), rank(a)) ? 1 : 0));
+      let winner: Tried | null = null;
+      for (const w of winners) {
+        const flaky = await stabilityProblem(w, evaluator, config.safety.recheckRepeats);
+        if (flaky === null) { winner = w; break; }
+        w.verdict = { ...w.verdict!, accept: false, reason: `rejected: ${flaky}` };
+        w.reason = w.verdict.reason;
+      }
+      const rejected = results.filter((r) => r !== winner);
+      if (rejected.length > 0) await appendAttempts(root, ws.commit, rejected.map((r) => attemptOf(r, generation, ws.commit)));
+      for (const r of rejected) tries.push({ operator: operatorOf(r.candidate.edits), accepted: false });
+
+      if (winner === null) {
+        if (exhausted) { stopReason = "no candidate left to try from this tree"; break; }
+        continue;
+      }
+      const t0 = performance.now();
+      const record = generationRecord(generation, winner, base, suite.hash, evo.seed, inRound);
+      const tag = await freeTagName(root, `gen-${generation}`, ws.commit);
+      const changes = new Map(winner.candidate.changed.map((p) => [p, winner!.candidate.files.get(p) ?? null] as const));
+      const committed = await commitChanges(root, {
+        branch,
+        parent: ws.commit,
+        changes,
+        message: formatMessage(subjectOf(record), bodyOf(record), trailersOf(record)),
+        tagName: tag,
+        tagMessage: tagMessageOf(record),
+      });
+      stages.commit += performance.now() - t0;
+      if (committed.tree !== winner.tree) throw new Error(`internal: committed tree ${committed.tree} differs from the evaluated tree ${winner.tree}`);
+      tries.push({ operator: record.operator, accepted: true });
+      const m = winner.measurement!;
+      const entry: AcceptedGeneration = { generation, commit: committed.commit, tag, score: m.score, holdout: m.holdout, delta: winner.verdict!.delta, operator: record.operator, summary: record.summary, fixed: record.fixed };
+      accepted.push(entry);
+      emit({ type: "generation", ...entry });
+      history.push(metricsOf(generation, m));
+      for (const alert of alertsFor(history, config.monitoring.alerts, config.monitoring.metrics)) {
+        alerts.push(alert);
+        emit({ type: "alert", alert });
+      }
+      ws = { ...ws, commit: committed.commit, tree: committed.tree, files: winner.candidate.files };
+      base = m;
+      generation += 1;
+      stream = null;
+    }
+    await cache.flush();
+    emit({ type: "stop", reason: stopReason });
+    const wallMs = performance.now() - started;
+    return {
+      workspace: root,
+      branch,
+      initialCommit,
+      finalCommit: ws.commit,
+      initialScore: initial.score,
+      finalScore: base.score,
+      initialHoldout: initial.holdout,
+      finalHoldout: base.holdout,
+      passed: base.passed,
+      total: base.total,
+      generations: accepted,
+      rounds,
+      candidates: { evaluated, fromCache, refused, perSecond: round2(((evaluated + fromCache + sum(refused)) / wallMs) * 1000) },
+      cache: { hits: cache.hits, misses: cache.misses },
+      stages: { propose: round2(stages.propose), apply: round2(stages.apply), typecheck: round2(stages.typecheck), build: round2(stages.build), evaluate: round2(stages.evaluate), commit: round2(stages.commit) },
+      wallMs: round2(wallMs),
+      stopReason,
+      alerts,
+      trends: trends(history, config.monitoring.metrics),
+      reflections,
+      stillFailing: base.results.filter((r) => !r.pass).map((r) => r.id),
+    };
+  } finally {
+    await sandbox.destroy();
+  }
+
+  // --- steps, closed over the run's state ---
+
+  async function prepare(c: Candidate, w: Workspace, checker: ReturnType<typeof createTypeChecker>, evaluator: Evaluator, base: Measurement, flags: CaseFlags): Promise<Tried> {
+    const diff = unifiedDiff(subset(w.files, c.changed), subset(c.files, c.changed));
+    const blocked = c.changed.filter((p) => !evolvable(p));
+    if (blocked.length > 0 || c.edits.length > w.config.safety.maxChangesPerCycle) {
+      refused.safety += 1;
+      const reason = blocked.length > 0 ? `refused: ${blocked.join(", ")} is not evolvable (protected or outside the evolvable globs)` : `refused: ${c.edits.length} edits exceed safety.maxChangesPerCycle (${w.config.safety.maxChangesPerCycle})`;
+      return { candidate: c, tree: "", stage: "safety", measurement: null, verdict: null, reason, diff };
+    }
+    const changes = new Map(c.changed.map((p) => [p, c.files.get(p) ?? null] as const));
+    const tree = await candidateTreeOid(root, w.commit, changes);
+    const hit = cache.get(tree, suite.hash, MODEL_NONE) as Measurement | undefined;
+    if (hit !== undefined) {
+      fromCache += 1;
+      const verdict = judge(base, hit, flags, w.config.improvement.threshold);
+      // A cached tree is never re-evaluated; it can still win, but only through a fresh stability check.
+      return { candidate: c, tree, stage: "cache", measurement: hit, verdict, reason: `${verdict.reason} (cached)`, diff };
+    }
+    let t = performance.now();
+    const checked = checker.check(c.files, c.changed);
+    stages.typecheck += performance.now() - t;
+    if (!checked.ok) {
+      refused.typecheck += 1;
+      return { candidate: c, tree, stage: "typecheck", measurement: null, verdict: null, reason: `type-check: ${checked.diagnostics[0] ?? "failed"}`, diff };
+    }
+    t = performance.now();
+    const built = await evaluator.build(c.files);
+    stages.build += performance.now() - t;
+    if (!built.ok) {
+      refused.build += 1;
+      return { candidate: c, tree, stage: "build", measurement: null, verdict: null, reason: `build: ${built.reason}`, diff };
+    }
+    return { candidate: c, tree, stage: "evaluate", measurement: null, verdict: null, reason: "", code: built.code, diff };
+  }
+
+  function report(r: Tried, generation: number): void {
+    emit({ type: "candidate", generation, evaluated: evaluated + fromCache + sum(refused), budget: evo.budget, stage: r.stage, accepted: r.verdict?.accept === true, reason: r.reason });
+  }
+
+  async function rollbackTip(w: Workspace, tip: LogEntry, generation: number, reason: string): Promise<{ commit: string; measurement: Measurement }> {
+    const parentFiles = (await openWorkspace(root, tip.parents[0]!)).files;
+    const changes = new Map(changedPaths(w.files, parentFiles).map((p) => [p, parentFiles.get(p) ?? null] as const));
+    const measured = await measureTree(createEvaluator(suite, sandbox, config), parentFiles);
+    if (typeof measured === "string") throw new WorkspaceError(`${root}: cannot roll back ${tip.commit}: its parent does not build: ${measured}`);
+    const measurement = measured;
+    const record: GenerationRecord = {
+      generation,
+      action: "rollback",
+      summary: `revert ${tip.subject.replace(/^evolve: /, "")}`,
+      details: [`Reverts ${tip.commit}: ${reason}.`],
+      parent: null,
+      measurement,
+      fixed: [],
+      proposer: "monitor",
+      operator: "revert",
+      suiteHash: suite.hash,
+      model: MODEL_NONE,
+      seed: evo.seed,
+      candidates: 0,
+      reverts: tip.commit,
+    };
+    const tag = await freeTagName(root, `gen-${generation}`, w.commit);
+    const out = await commitChanges(root, { branch, parent: w.commit, changes, message: formatMessage(subjectOf(record), bodyOf(record), trailersOf(record)), tagName: tag, tagMessage: tagMessageOf(record) });
+    return { commit: out.commit, measurement };
+  }
+}
+
+async function measureTree(evaluator: Evaluator, files: FileMap): Promise<Measurement | string> {
+  const built = await evaluator.build(files);
+  if (!built.ok) return built.reason;
+  return (await evaluator.run(built.code)).measurement;
+}
+
+/** Spectrum-based fault localisation: one instrumented run of the whole suite, Ochiai per statement. */
+async function localise(evaluator: Evaluator, files: FileMap, evolvable: (p: string) => boolean, flags: CaseFlags): Promise<(file: string, offset: number) => number> {
+  const { files: instrumented, sites } = instrument(files, evolvable);
+  const built = await evaluator.build(instrumented);
+  if (!built.ok) return () => 0;
+  const { measurement, outcomes } = await evaluator.run(built.code, { coverage: true });
+  const passed = new Map(measurement.results.map((r) => [r.id, r.pass]));
+  // Holdout cases never steer the search: they only veto.
+  const runs = outcomes
+    .filter((o) => flags.get(o.id)?.split !== "holdout")
+    .map((o) => ({ covered: o.covered ?? [], passed: passed.get(o.id) === true }));
+  const susp = suspiciousness(sites, runs);
+  const code = weightFunction(sites, susp);
+  return paramWeight(files, sites, susp, code);
+}
+
+function orderByFactors(edits: readonly Edit[], weight: (f: string, o: number) => number, factors: Record<string, number>): Edit[] {
+  // enumerateEdits already ordered by weight with seeded ties; a stable sort keeps that order within equal keys.
+  return edits
+    .map((e, i) => ({ e, i, k: weight(e.file, e.start) * (factors[e.operator] ?? 1) }))
+    .sort((a, b) => b.k - a.k || a.i - b.i)
+    .map((x) => x.e);
+}
+
+async function approvalGate(t: Tried, limit: number, options: RunOptions): Promise<Tried> {
+  if (t.verdict?.accept !== true) return t;
+  const lines = changedLines(t.diff);
+  if (lines <= limit || options.approveLarge === true) return t;
+  const ok = options.approve !== undefined && (await options.approve(t.diff, t.candidate.edits.map((e) => e.description).join("; ")));
+  if (ok) return t;
+  return { ...t, stage: "approval", reason: `held: ${lines} changed lines exceed safety.approvalAboveLines (${limit}); rerun with --approve-large to accept such changes` };
+}
+
+/** Re-runs the winner; any difference in what passes means its score cannot be trusted. */
+async function stabilityProblem(w: Tried, evaluator: Evaluator, repeats: number): Promise<string | null> {
+  if (repeats <= 0) return null;
+  let code = w.code;
+  if (code === undefined) {
+    const built = await evaluator.build(w.candidate.files);
+    if (!built.ok) return `build: ${built.reason}`;
+    code = built.code;
+  }
+  const want = w.measurement!;
+  for (let i = 0; i < repeats; i++) {
+    const { measurement } = await evaluator.run(code);
+    if (Math.abs(measurement.score - want.score) > EPSILON || measurement.passed !== want.passed) {
+      return `flaky: score ${want.score} on first run, ${measurement.score} on re-check ${i + 1} of ${repeats}`;
+    }
+  }
+  return null;
+}
+
+function generationRecord(generation: number, w: Tried, base: Measurement, suiteHash: string, seed: number, candidates: number): GenerationRecord {
+  const edits = w.candidate.edits;
+  const onlyParams = edits.every((e) => e.operator === "param-adjust");
+  const action: Action = onlyParams ? "parameter-adjustment" : "code-modification";
+  const fixed = w.verdict!.fixed;
+  const where = [...new Set(edits.map((e) => e.file))].join(", ");
+  return {
+    generation,
+    action,
+    summary: `${operatorOf(edits)} in ${where}${fixed.length > 0 ? `, fixes ${fixed.slice(0, 3).join(", ")}${fixed.length > 3 ? ", ..." : ""}` : ""}`,
+    details: edits.map((e) => `- ${e.description}`),
+    parent: base,
+    measurement: w.measurement!,
+    fixed,
+    proposer: "builtin",
+    operator: operatorOf(edits),
+    suiteHash,
+    model: MODEL_NONE,
+    seed,
+    candidates,
+  };
+}
+
+function attemptOf(r: Tried, generation: number, base: string): AttemptRecord {
+  return {
+    generation,
+    base,
+    tree: r.tree,
+    operator: operatorOf(r.candidate.edits),
+    proposer: "builtin",
+    description: r.candidate.edits.map((e) => e.description).join("; "),
+    diff: r.diff,
+    score: r.measurement?.score ?? null,
+    holdout: r.measurement?.holdout ?? null,
+    reason: r.reason,
+    metrics: r.measurement === null ? { stage: r.stage } : { stage: r.stage, passed: r.measurement.passed, failed: r.measurement.failed, evalMs: r.measurement.evalMs },
+    at: new Date().toISOString(),
+  };
+}
+
+function operatorOf(edits: readonly Edit[]): string {
+  return edits.map((e) => e.operator).join("+");
+}
+
+function rank(t: Tried): { score: number; holdout: number | null; changedLines: number } {
+  return { score: t.measurement!.score, holdout: t.measurement!.holdout, changedLines: changedLines(t.diff) };
+}
+
+function changedLines(diff: string): number {
+  return diff.split("\n").filter((l) => (l.startsWith("+") || l.startsWith("-")) && !l.startsWith("+++") && !l.startsWith("---")).length;
+}
+
+function lastGeneration(log: readonly LogEntry[]): number {
+  for (const e of log) {
+    const g = Number(e.trailers.get(TRAILER.generation));
+    if (Number.isInteger(g)) return g;
+  }
+  return 0;
+}
+
+function recordedScore(tip: LogEntry | undefined, suiteHash: string): number | null {
+  if (tip === undefined || tip.trailers.get(TRAILER.suiteHash) !== suiteHash) return null;
+  const s = Number(tip.trailers.get(TRAILER.score));
+  return Number.isFinite(s) ? s : null;
+}
+
+/** Learning memory, read back from git: accepted operators from trailers, rejected ones from attempt notes. */
+async function pastTries(root: string, log: readonly LogEntry[]): Promise<OperatorTry[]> {
+  const out: OperatorTry[] = [];
+  for (const e of log) {
+    const op = e.trailers.get(TRAILER.operator);
+    if (op !== undefined && e.trailers.get(TRAILER.proposer) === "builtin") out.push({ operator: op, accepted: true });
+  }
+  for (const a of await readAttempts(root)) if (a.operator !== "") out.push({ operator: a.operator, accepted: false });
+  return out;
+}
+
+/**
+ * The tag name for the next generation on top of `tip`: `wanted`, or `wanted.2`, ... when a tag of
+ * that name already marks a commit of the branch's history. A tag on a commit the branch never
+ * reached (a run killed between writing the tag and moving the branch) is not taken: commitChanges
+ * overwrites it, so a resumed run keeps gen-N for generation N.
+ */
+async function freeTagName(root: string, wanted: string, tip: string): Promise<string> {
+  const taken = async (name: string): Promise<boolean> => {
+    const ref = await readRef(root, `refs/tags/${name}`);
+    if (ref === undefined) return false;
+    const tagged = await peelToCommit(root, ref).catch(() => undefined);
+    // A tag that cannot be peeled to a commit is not ours to overwrite.
+    if (tagged === undefined) return true;
+    return tagged === tip || (await git.isDescendent({ fs, dir: root, oid: tip, ancestor: tagged, depth: -1, cache: gitCache }));
+  };
+  if (!(await taken(wanted))) return wanted;
+  for (let i = 2; ; i++) if (!(await taken(`${wanted}.${i}`))) return `${wanted}.${i}`;
+}
+
+function isPerfect(m: Measurement): boolean {
+  return m.failed === 0;
+}
+
+function metricsOf(generation: number, m: Measurement): GenerationMetrics {
+  return { generation, score: m.score, holdout: m.holdout, passed: m.passed, failed: m.failed, evalMs: m.evalMs };
+}
+
+function operatorsOf(names: readonly string[]): Edit["operator"][] | undefined {
+  return names.includes("all") ? undefined : (names as Edit["operator"][]);
+}
+
+function subset(files: FileMap, paths: readonly string[]): FileMap {
+  const out = new Map<string, string>();
+  for (const p of paths) {
+    const t = files.get(p);
+    if (t !== undefined) out.set(p, t);
+  }
+  return out;
+}
+
+function sum(o: Record<string, number>): number {
+  return Object.values(o).reduce((a, b) => a + b, 0);
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+
+export type { EvalCache };

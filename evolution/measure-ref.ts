@@ -1,0 +1,53 @@
+/**
+ * Measuring any commit of a workspace's history, the way `evolve run` measured it when it committed
+ * it: same suite loading, same sandbox, same scoring, same cache key (tree, suite hash, model).
+ */
+import { openWorkspace } from "../agent/workspace.js";
+import { loadSuite } from "../golden-tests/index.js";
+import { createSandbox } from "../sandbox/pool.js";
+import { openEvalCache, readCommitFiles } from "../ledger/index.js";
+import { createEvaluator } from "./evaluate.js";
+import type { Measurement } from "./evaluate.js";
+import type { GoldenSuite } from "../golden-tests/index.js";
+
+export type RefMeasurement =
+  | { ok: true; commit: string; tree: string; suiteHash: string; cached: boolean; measurement: Measurement; suite: GoldenSuite }
+  /** The tree could not be measured at all (bad config or suite, or it does not build): bisect skips it. */
+  | { ok: false; commit: string; stage: "load" | "build"; reason: string };
+
+export interface MeasureOptions {
+  /** Take golden tests from this ref instead of the measured one (e.g. today's suite on an old tree). */
+  suiteRef?: string;
+  /** Read and fill the evaluation cache (default true). */
+  cache?: boolean;
+}
+
+export async function measureRef(root: string, ref: string, options: MeasureOptions = {}): Promise<RefMeasurement> {
+  let commit = ref;
+  try {
+    const ws = await openWorkspace(root, ref);
+    commit = ws.commit;
+    const suite = options.suiteRef === undefined ? ws.suite : loadSuite((await readCommitFiles(root, options.suiteRef)).files);
+    const cache = await openEvalCache(root);
+    const model = "none";
+    const useCache = options.cache !== false;
+    const hit = useCache ? (cache.get(ws.tree, suite.hash, model) as Measurement | undefined) : undefined;
+    if (hit !== undefined) return { ok: true, commit, tree: ws.tree, suiteHash: suite.hash, cached: true, measurement: hit, suite };
+    const sandbox = createSandbox({ workers: 1, timeoutMs: ws.config.sandbox.timeoutMs, memoryMb: ws.config.sandbox.memoryMb });
+    try {
+      const evaluator = createEvaluator(suite, sandbox, ws.config);
+      const built = await evaluator.build(ws.files);
+      if (!built.ok) return { ok: false, commit, stage: "build", reason: built.reason };
+      const { measurement } = await evaluator.run(built.code);
+      cache.set(ws.tree, suite.hash, model, measurement);
+      await cache.flush();
+      return { ok: true, commit, tree: ws.tree, suiteHash: suite.hash, cached: false, measurement, suite };
+    } finally {
+      await sandbox.destroy();
+    }
+  } catch (e) {
+    const err = e as Error;
+    if (err.name === "WorkspaceInputError" || err.name === "WorkspaceError") return { ok: false, commit, stage: "load", reason: err.message };
+    throw e;
+  }
+}

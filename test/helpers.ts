@@ -1,0 +1,56 @@
+/** Test helpers: temp dirs, the built CLI, native git. Everything real; nothing mocked. */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const CLI = path.join(ROOT, "dist", "bin", "evolve.js");
+
+/** Native git needs an identity for the commits tests make themselves; never read the user's config. */
+export const GIT_ENV = {
+  GIT_AUTHOR_NAME: "test",
+  GIT_AUTHOR_EMAIL: "test@localhost",
+  GIT_COMMITTER_NAME: "test",
+  GIT_COMMITTER_EMAIL: "test@localhost",
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+};
+
+export function tempDir(prefix = "evolve-test-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function evolve(args: readonly string[], cwd: string, env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, ...GIT_ENV, NO_COLOR: "1", ...env },
+    timeout: 240_000,
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Parses the one JSON object a --json command prints on stdout. */
+export function evolveJson<T = any>(args: readonly string[], cwd: string): T {
+  const r = evolve([...args, "--json"], cwd);
+  if (r.status !== 0) throw new Error(`evolve ${args.join(" ")} exited ${r.status}\n${r.stderr}\n${r.stdout}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } }).trim();
+}
+
+export function gitStatus(cwd: string, ...args: string[]): { status: number; out: string } {
+  const r = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
