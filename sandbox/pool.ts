@@ -1,8 +1,9 @@
+import { packageRoot } from "../agent/package-root.js";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import Tinypool from "tinypool";
 import { decodeOutput } from "./codec.js";
 import { isStartMessage, type FailureKind, type WorkerCall, type WorkerCaseResult, type WorkerTask } from "./protocol.js";
@@ -42,17 +43,6 @@ export interface Sandbox {
   /** Run every call against the bundle `code` (from buildBundle); outcomes come back in call order. */
   run(code: string, calls: CaseCall[], options?: { coverage?: boolean }): Promise<CaseOutcome[]>;
   destroy(): Promise<void>;
-}
-
-/** Folder of the nearest package.json above this module (works from sources and from dist/). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
 }
 
 /** Where the compiled worker lives: <package root>/dist/sandbox/worker.js. */
