@@ -68,7 +68,36 @@ export interface EvolveConfig {
     /** Packages tools may import (none by default: tools are self-contained). */
     allowImports: string[];
   };
-  model: { provider: (typeof MODEL_PROVIDERS)[number]; name?: string; baseUrl?: string };
+  model: {
+    provider: (typeof MODEL_PROVIDERS)[number];
+    /** Served model name, or the path of a .gguf file (relative to the workspace). */
+    name?: string;
+    baseUrl?: string;
+    /** Permit a base URL outside this machine and the private network. */
+    allowRemote?: boolean;
+    /** CPU threads for node-llama-cpp (default 1). */
+    threads?: number;
+    /** Context window in tokens for node-llama-cpp. */
+    contextSize?: number;
+    /** Model requests in flight at once (default 1). */
+    concurrency?: number;
+    /** Deadline of one model call. */
+    timeoutMs?: number;
+    /** Retries of connection errors and 5xx answers (HTTP providers). */
+    retries?: number;
+  };
+  /** Git-native history: how long rejected attempts are kept, how known-good tags are checked. */
+  history: {
+    /**
+     * Keep the attempt notes of the newest N base commits (0 = keep all). Older notes are dropped by
+     * rewriting `refs/notes/evolve-attempts` as one parentless commit, so `git gc` can remove them.
+     */
+    attemptsRetention: number;
+    /** Keep at most this many attempts per base commit, the newest (0 = no limit). */
+    attemptsPerBase: number;
+    /** Suite runs `evolve tag` makes (cache bypassed) before it tags a commit known-good. */
+    tagRepeats: number;
+  };
 }
 
 /** Paths no configuration can make evolvable: the judge, the config itself, git and evolve's own state. */
@@ -87,6 +116,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
   monitoring: { metrics: ["score", "holdout", "passed", "evalMs"], alerts: { scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 2 } },
   sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
   model: { provider: "none" },
+  history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
 });
 
 const int = (minimum: number) => ({ type: "integer", minimum });
@@ -118,7 +148,18 @@ const CONFIG_SCHEMA = section({
     alerts: section({ scoreDrop: num(0), holdoutDrop: num(0), evalMsRise: num(1) }),
   }),
   sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
-  model: section({ provider: { enum: [...MODEL_PROVIDERS] }, name: { type: "string", minLength: 1 }, baseUrl: { type: "string", minLength: 1 } }),
+  model: section({
+    provider: { enum: [...MODEL_PROVIDERS] },
+    name: { type: "string", minLength: 1 },
+    baseUrl: { type: "string", minLength: 1 },
+    allowRemote: { type: "boolean" },
+    threads: int(1),
+    contextSize: int(64),
+    concurrency: int(1),
+    timeoutMs: int(1),
+    retries: int(0),
+  }),
+  history: section({ attemptsRetention: int(0), attemptsPerBase: int(0), tagRepeats: int(1) }),
 });
 
 const validate = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile(CONFIG_SCHEMA);
@@ -261,7 +302,12 @@ export function renderDefaultConfig(agentName: string): string {
     ["model:"],
     [`  provider: ${d.model.provider}`, MODEL_PROVIDERS.join(" | ")],
     ['  # name: "model name, or path of a .gguf file"'],
-    ['  # baseUrl: "http://localhost:11434"'],
+    ['  # baseUrl: "http://127.0.0.1:11434"'],
+    [""],
+    ["history:"],
+    [`  attemptsRetention: ${d.history.attemptsRetention}`, "keep rejected-attempt notes of the newest N base commits (0 = all)"],
+    [`  attemptsPerBase: ${d.history.attemptsPerBase}`, "at most this many attempts per base commit, newest kept (0 = no limit)"],
+    [`  tagRepeats: ${d.history.tagRepeats}`, "suite runs `evolve tag` makes; any difference between them refuses the tag"],
   ];
   const width = 32; // longer lines (the glob lists) just get two spaces before their comment
   return `${rows.map(([text, comment]) => (comment === undefined ? text : `${text.padEnd(width - 2)}  # ${comment}`)).join("\n")}\n`;

@@ -35,6 +35,7 @@ describe("parseConfig", () => {
       monitoring: { metrics: ["score", "holdout", "passed", "evalMs"], alerts: { scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 2 } },
       sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
       model: { provider: "none" },
+      history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
     } satisfies EvolveConfig);
   });
 
@@ -132,6 +133,16 @@ describe("isEvolvable / isProtected", () => {
   });
 });
 
+describe("history section", () => {
+  test("merges key by key and refuses out-of-range values with line and field", () => {
+    expect(parseConfig("history: { attemptsRetention: 0 }\n").history).toEqual({ attemptsRetention: 0, attemptsPerBase: 1000, tagRepeats: 3 });
+    const e = configError(lines("history:", "  tagRepeats: 0"));
+    expect([e.line, e.field]).toEqual([2, "history.tagRepeats"]);
+    expect(configError(lines("history:", "  attemptsRetention: -1")).message).toMatch(/^evolve\.config\.yaml:2:\d+: history\.attemptsRetention: /);
+    expect(configError(lines("history:", "  keep: 3")).message).toMatch(/history\.keep: unknown key "keep" \(allowed: attemptsRetention, attemptsPerBase, tagRepeats\)/);
+  });
+});
+
 describe("renderDefaultConfig", () => {
   test("parses back to the defaults with the given name, and comments every key", () => {
     const text = renderDefaultConfig('my "quoted" agent');
@@ -139,7 +150,7 @@ describe("renderDefaultConfig", () => {
     const keyLines = text.split("\n").filter((l) => /^\s*[A-Za-z]+:\s*\S/.test(l) && !/^\s*#/.test(l));
     const uncommented = keyLines.filter((l) => !l.includes("#"));
     expect(uncommented).toEqual([]);
-    for (const key of ["generations", "candidatesPerGeneration", "budget", "threshold", "interval", "maxChangesPerCycle", "recheckRepeats", "approvalAboveLines", "evalMsRise", "allowImports", "provider"]) {
+    for (const key of ["generations", "candidatesPerGeneration", "budget", "threshold", "interval", "maxChangesPerCycle", "recheckRepeats", "approvalAboveLines", "evalMsRise", "allowImports", "provider", "attemptsRetention", "attemptsPerBase", "tagRepeats"]) {
       expect(text).toMatch(new RegExp(`^\\s+${key}: .+# `, "m"));
     }
   });

@@ -1,0 +1,101 @@
+/**
+ * `evolve ask "PROMPT"`: the agent answers one request with its model, prompt and tools. Tool calls
+ * are reported on stderr as they happen; the answer streams to stdout (to stderr with --json, where
+ * stdout carries one JSON object at the end).
+ */
+import { LlmError } from "../../agent/llm/provider.js";
+import { describeSettings } from "../../agent/llm/select.js";
+import type { AgentStep } from "../../agent/runtime/run.js";
+import { c, fail, output, EXIT } from "../output.js";
+import { workspaceFromFlag } from "./workspace-flag.js";
+
+/** Flags shared by ask and chat. */
+export interface AgentFlags {
+  workspace?: string;
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  threads?: number;
+  maxSteps?: number;
+}
+
+export interface AskFlags extends AgentFlags {
+  json?: boolean;
+}
+
+/** The provider flags as resolveSettings takes them. */
+export function providerFlags(f: AgentFlags): { provider?: string; model?: string; baseUrl?: string; threads?: number } {
+  return {
+    ...(f.provider !== undefined ? { provider: f.provider } : {}),
+    ...(f.model !== undefined ? { model: f.model } : {}),
+    ...(f.baseUrl !== undefined ? { baseUrl: f.baseUrl } : {}),
+    ...(f.threads !== undefined ? { threads: f.threads } : {}),
+  };
+}
+
+/** One line per step for the terminal. */
+export function stepLine(s: AgentStep): string | null {
+  if (s.kind === "tool") return `${c.dim("tool")} ${s.tool}(${s.args.map((a) => JSON.stringify(a)).join(", ")}) ${s.ok ? "->" : c.red("failed:")} ${s.shown}`;
+  if (s.kind === "refused") return `${c.yellow("refused reply")}: ${s.reason}`;
+  return null;
+}
+
+/** Problems of the model or the agent are the user's to fix, not crashes: one line, exit 1. */
+export function failClean(err: unknown): void {
+  // By name: the runtime module (and the TypeScript parser it loads) stays out of `evolve doctor`.
+  if (err instanceof LlmError || (err instanceof Error && err.name === "AgentBuildError")) {
+    process.stderr.write(`${c.red("error:")} ${err.message}\n`);
+    process.exitCode = err instanceof LlmError && err.kind === "config" ? EXIT.input : EXIT.failed;
+    return;
+  }
+  fail(err);
+}
+
+export async function askCommand(prompt: string, flags: AskFlags): Promise<void> {
+  const out = output(flags.json === true);
+  const answerTo = out.isJson ? process.stderr : process.stdout;
+  const { openAgentSession } = await import("../../agent/runtime/session.js");
+  const { runAgent } = await import("../../agent/runtime/run.js");
+  let session;
+  try {
+    session = await openAgentSession(workspaceFromFlag(flags.workspace), providerFlags(flags));
+  } catch (err) {
+    failClean(err);
+    return;
+  }
+  try {
+    const result = await runAgent({
+      agent: session.agent,
+      provider: session.provider,
+      sandbox: session.sandbox,
+      request: prompt,
+      ...(flags.maxSteps !== undefined ? { maxSteps: flags.maxSteps } : {}),
+      onToken: (t) => answerTo.write(t),
+      onStep: (s) => {
+        const line = stepLine(s);
+        if (line) process.stderr.write(`${line}\n`);
+      },
+    });
+    if (result.ok) answerTo.write("\n");
+    else {
+      process.stderr.write(`\n${c.red("no answer:")} ${result.reason}\n`);
+      process.exitCode = EXIT.failed;
+    }
+    if (out.isJson) {
+      out.json({
+        ok: result.ok,
+        answer: result.answer,
+        ...(result.reason !== undefined ? { reason: result.reason } : {}),
+        model: describeSettings(session.settings),
+        steps: result.steps,
+        tokens: result.tokens,
+        modelMs: Math.round(result.modelMs),
+        messages: result.messages,
+      });
+    }
+  } catch (err) {
+    failClean(err);
+  } finally {
+    await session.close();
+  }
+}
