@@ -177,17 +177,17 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   // Hashes of every candidate produced in this run: none is built twice. Across runs the
   // evaluation cache (keyed by git tree id) plays that part.
   const seen = new Set<string>();
-  // One warm type checker per base tree: its program is shared with the operators' analysis and
-  // reused (unchanged files not re-parsed) for every candidate of that base.
-  const checkers = new Map<string, ReturnType<typeof createTypeChecker>>();
+  // One warm type checker for the run: its program is shared with the operators' analysis and
+  // reused (unchanged files not re-parsed) for every candidate of a base.
+  // A new generation rebases it (re-parsing only what changed) instead of building a new one.
+  let checker: { tree: string; check: ReturnType<typeof createTypeChecker> } | null = null;
   const checkerFor = (w: Workspace) => {
-    let c = checkers.get(w.tree);
-    if (c === undefined) {
-      checkers.clear();
-      c = createTypeChecker(w.files);
-      checkers.set(w.tree, c);
+    if (checker === null) checker = { tree: w.tree, check: createTypeChecker(w.files) };
+    else if (checker.tree !== w.tree) {
+      checker.check.rebase(w.files);
+      checker.tree = w.tree;
     }
-    return c;
+    return checker.check;
   };
 
   try {
@@ -243,6 +243,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       const inflight = new Set<Promise<void>>();
       let exhausted = false;
       let inRound = 0;
+      let building: Promise<void> = Promise.resolve();
       while (inRound < evo.perGeneration && evaluated + inflight.size < evo.budget) {
         const t0 = performance.now();
         const next = stream.next();
@@ -250,26 +251,42 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         if (next.done === true) { exhausted = true; break; }
         const c = next.value;
         inRound += 1;
-        const prepared = await prepare(c, ws, checker, evaluator, base, flags);
-        if (prepared.code === undefined) {
+        const prepared = await prepare(c, ws, checker, base, flags);
+        if (prepared.stage !== "evaluate") {
           results.push(prepared.stage === "cache" ? await approvalGate(prepared, config.safety.approvalAboveLines, options) : prepared);
           report(prepared, generation);
           continue;
         }
-        while (inflight.size >= config.sandbox.workers) await Promise.race(inflight);
-        const p: Promise<void> = (async () => {
+        // One esbuild build at a time: it runs in esbuild's own process while this thread
+        // type-checks the next candidate, and hands its bundle to a free sandbox worker.
+        await building;
+        building = (async () => {
           const t = performance.now();
-          const { measurement } = await evaluator.run(prepared.code!);
-          stages.evaluate += performance.now() - t;
-          evaluated += 1;
-          const verdict = judge(base, measurement, flags, config.improvement.threshold);
-          cache.set(prepared.tree, suite.hash, MODEL_NONE, measurement);
-          const done: Tried = { ...prepared, stage: "evaluate", measurement, verdict, reason: verdict.reason };
-          results.push(await approvalGate(done, config.safety.approvalAboveLines, options));
-          report(done, generation);
-        })().finally(() => inflight.delete(p));
-        inflight.add(p);
+          const built = await evaluator.build(c.files);
+          stages.build += performance.now() - t;
+          if (!built.ok) {
+            refused.build += 1;
+            const failed: Tried = { ...prepared, stage: "build", reason: `build: ${built.reason}` };
+            results.push(failed);
+            report(failed, generation);
+            return;
+          }
+          while (inflight.size >= config.sandbox.workers) await Promise.race(inflight);
+          const p: Promise<void> = (async () => {
+            const t1 = performance.now();
+            const { measurement } = await evaluator.run(built.code);
+            stages.evaluate += performance.now() - t1;
+            evaluated += 1;
+            const verdict = judge(base, measurement, flags, config.improvement.threshold);
+            cache.set(prepared.tree, suite.hash, MODEL_NONE, measurement);
+            const done: Tried = { ...prepared, code: built.code, stage: "evaluate", measurement, verdict, reason: verdict.reason };
+            results.push(await approvalGate(done, config.safety.approvalAboveLines, options));
+            report(done, generation);
+          })().finally(() => inflight.delete(p));
+          inflight.add(p);
+        })();
       }
+      await building;
       await Promise.all(inflight);
       // Persist the round's evaluations now, not only at the end: a run killed later in the round
       // (stability re-check, commit) resumes with them cached instead of evaluating them again.
@@ -354,7 +371,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
 
   // --- steps, closed over the run's state ---
 
-  async function prepare(c: Candidate, w: Workspace, checker: ReturnType<typeof createTypeChecker>, evaluator: Evaluator, base: Measurement, flags: CaseFlags): Promise<Tried> {
+  async function prepare(c: Candidate, w: Workspace, checker: ReturnType<typeof createTypeChecker>, base: Measurement, flags: CaseFlags): Promise<Tried> {
     const diff = unifiedDiff(subset(w.files, c.changed), subset(c.files, c.changed));
     const blocked = c.changed.filter((p) => !evolvable(p));
     if (blocked.length > 0 || c.edits.length > w.config.safety.maxChangesPerCycle) {
@@ -371,21 +388,14 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       // A cached tree is never re-evaluated; it can still win, but only through a fresh stability check.
       return { candidate: c, tree, stage: "cache", measurement: hit, verdict, reason: `${verdict.reason} (cached)`, diff };
     }
-    let t = performance.now();
+    const t = performance.now();
     const checked = checker.check(c.files, c.changed);
     stages.typecheck += performance.now() - t;
     if (!checked.ok) {
       refused.typecheck += 1;
       return { candidate: c, tree, stage: "typecheck", measurement: null, verdict: null, reason: `type-check: ${checked.diagnostics[0] ?? "failed"}`, diff };
     }
-    t = performance.now();
-    const built = await evaluator.build(c.files);
-    stages.build += performance.now() - t;
-    if (!built.ok) {
-      refused.build += 1;
-      return { candidate: c, tree, stage: "build", measurement: null, verdict: null, reason: `build: ${built.reason}`, diff };
-    }
-    return { candidate: c, tree, stage: "evaluate", measurement: null, verdict: null, reason: "", code: built.code, diff };
+    return { candidate: c, tree, stage: "evaluate", measurement: null, verdict: null, reason: "", diff };
   }
 
   function report(r: Tried, generation: number): void {

@@ -109,6 +109,12 @@ export interface TypeChecker {
   baseDiagnostics(): string[];
   /** The base program (built on first use); `analyse(files, isEvolvable, { program })` can share it. */
   program(): ts.Program;
+  /**
+   * Make `next` the base (an accepted candidate). Only the files that differ are re-parsed; the lib
+   * files and every unchanged file are reused, which is what makes a new generation cheap (a cold
+   * checker costs a second or more, a rebase tens of milliseconds).
+   */
+  rebase(next: FileMap): void;
 }
 
 /**
@@ -151,7 +157,8 @@ function overlayHost(project: Project, base: ts.Program, overrides: ReadonlyMap<
 }
 
 /** Create a warm checker. The first check (or baseDiagnostics) pays for building the base program. */
-export function createTypeChecker(base: FileMap, compilerOptions?: object): TypeChecker {
+export function createTypeChecker(initial: FileMap, compilerOptions?: object): TypeChecker {
+  let base = initial;
   const project = createMemoryProject(base, compilerOptions);
   let baseProgram: ts.Program | undefined;
   const program0 = (): ts.Program => (baseProgram ??= project.getProgram().compilerObject);
@@ -220,5 +227,28 @@ export function createTypeChecker(base: FileMap, compilerOptions?: object): Type
     return diagnostics.length === 0 ? { ok: true, ms } : { ok: false, ms, diagnostics };
   };
 
-  return { check, baseDiagnostics, program: program0 };
+  const rebase = (next: FileMap): void => {
+    const fs = project.getFileSystem();
+    const paths = new Set([...base.keys(), ...next.keys()]);
+    for (const path of paths) {
+      const text = next.get(path);
+      if (text === base.get(path)) continue;
+      const virtual = toVirtual(path);
+      if (isTypeScriptPath(path)) {
+        const sf = project.getSourceFile(virtual);
+        if (text === undefined) sf?.delete();
+        else if (sf) sf.replaceWithText(text);
+        else project.createSourceFile(virtual, text, { overwrite: true });
+      } else if (text === undefined) {
+        if (fs.fileExistsSync(virtual)) fs.deleteSync(virtual);
+      } else {
+        fs.writeFileSync(virtual, text);
+      }
+    }
+    base = next;
+    baseProgram = undefined;
+    importersCache.clear();
+  };
+
+  return { check, baseDiagnostics, program: program0, rebase };
 }

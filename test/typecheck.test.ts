@@ -120,3 +120,25 @@ describe("createTypeChecker", () => {
     console.log(`typecheck warm (util.ts + 3 importers): median ${times[15]?.toFixed(1)} ms, min ${times[0]?.toFixed(1)} ms`);
   });
 });
+
+describe("rebase onto an accepted candidate", () => {
+  test("checks later candidates against the new base, not the old one", () => {
+    const checker = createTypeChecker(BASE);
+    // On the old base, returning a string from width breaks pad (number expected).
+    const stringWidth = 'export function width(s: string): string {\n  return s;\n}\nexport const SEP = "-";\n';
+    expect(checker.check(withChange("agent/tools/util.ts", stringWidth), ["agent/tools/util.ts"]).ok).toBe(false);
+    // Accept a generation that makes pad independent of width's type.
+    const padAlone = BASE.get("agent/tools/pad.ts")!.replace("const n: number = width(s) + params.extra;", "const n: number = s.length + params.extra;");
+    const next = withChange("agent/tools/pad.ts", padAlone);
+    expect(checker.check(next, ["agent/tools/pad.ts"]).ok).toBe(true);
+    checker.rebase(next);
+    expect(checker.baseDiagnostics()).toEqual([]);
+    // mid and top still use width as a number: the change stays wrong, now for them only.
+    const after = new Map(next);
+    after.set("agent/tools/util.ts", stringWidth);
+    const r = checker.check(after, ["agent/tools/util.ts"]);
+    expect(r.ok).toBe(false);
+    expect(diagnosticsOf(r).join("\n")).toMatch(/agent\/tools\/top\.ts/);
+    expect(diagnosticsOf(r).join("\n")).not.toMatch(/agent\/tools\/pad\.ts/);
+  });
+});
