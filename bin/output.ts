@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import { WorkspaceInputError } from "../agent/input-error.js";
 import { WorkspaceError } from "../agent/workspace.js";
+import { LlmError } from "../agent/llm/provider.js";
 
 /** 0 ok; 1 the job failed; 2 the user's input (files, flags, workspace state) was refused. */
 export const EXIT = { ok: 0, failed: 1, input: 2 } as const;
@@ -35,6 +36,12 @@ export function fail(error: unknown): void {
   if (error instanceof WorkspaceInputError || error instanceof WorkspaceError) {
     process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
     process.exitCode = EXIT.input;
+    return;
+  }
+  if (error instanceof LlmError) {
+    // A model or server problem is the user's environment, not a bug: one line, no stack.
+    process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
+    process.exitCode = error.kind === "config" || error.kind === "remote" ? EXIT.input : EXIT.failed;
     return;
   }
   const e = error as Error;

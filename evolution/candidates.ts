@@ -9,7 +9,10 @@ import { applyEdits } from "./edits.js";
 import type { Edit } from "./edits.js";
 
 export interface Candidate {
+  /** The built-in operators' edits; empty for a candidate proposed by a model. */
   edits: Edit[];
+  /** Who proposed it and how: "builtin" with the operators' names, or "llm" with the model's operations. */
+  origin: { proposer: "builtin" | "llm"; operator: string; description: string; changes: number };
   files: FileMap;
   /** Paths whose text differs from the base. */
   changed: string[];
@@ -55,7 +58,18 @@ function makeCandidate(base: FileMap, baseTree: string, edits: Edit[], seen: Set
   const hash = contentHash(baseTree, files, changed);
   if (seen.has(hash)) return null;
   seen.add(hash);
-  return { edits, files, changed, hash };
+  const origin = { proposer: "builtin" as const, operator: edits.map((e) => e.operator).join("+"), description: edits.map((e) => e.description).join("; "), changes: edits.length };
+  return { edits, files, changed, hash, origin };
+}
+
+/** A candidate whose files came from elsewhere (a model's edit operations); null when seen before or unchanged. */
+export function externalCandidate(base: FileMap, baseTree: string, files: FileMap, origin: Candidate["origin"], seen: Set<string>): Candidate | null {
+  const changed = [...new Set([...files.keys(), ...base.keys()])].filter((p) => files.get(p) !== base.get(p)).sort();
+  if (changed.length === 0) return null;
+  const hash = contentHash(baseTree, files, changed);
+  if (seen.has(hash)) return null;
+  seen.add(hash);
+  return { edits: [], files, changed, hash, origin };
 }
 
 /** Hash of the base tree id plus the changed files' paths and contents: equal hashes, equal trees. */

@@ -8,6 +8,7 @@ import type { FileMap } from "../agent/files.js";
 import { changedPaths } from "../agent/files.js";
 import { isEvolvable } from "../agent/config.js";
 import { openWorkspace, WorkspaceError } from "../agent/workspace.js";
+import type { GoldenCase } from "../golden-tests/index.js";
 import type { Workspace } from "../agent/workspace.js";
 import { createSandbox } from "../sandbox/pool.js";
 import {
@@ -40,8 +41,13 @@ import { reflect } from "./reflect.js";
 import type { OperatorTry, Reflection } from "./reflect.js";
 import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "./record.js";
 import type { Action, GenerationRecord } from "./record.js";
-import { paramWeight } from "./param-weight.js";
+import { paramWeight, PARAMS_FILE } from "./param-weight.js";
 import { formatMessage } from "../ledger/index.js";
+import { resolveSettings, selectProvider } from "../agent/llm/index.js";
+import type { Provider, ProviderFlags } from "../agent/llm/index.js";
+import { proposeWithLlm } from "./llm-proposer.js";
+import type { FailingCase } from "./llm-proposer.js";
+import { externalCandidate } from "./candidates.js";
 import git from "isomorphic-git";
 import { fs, gitCache } from "../ledger/fs.js";
 import { peelToCommit, readRef } from "../ledger/read-tree.js";
@@ -59,6 +65,10 @@ export interface RunOptions {
   /** Asked for each change larger than `safety.approvalAboveLines` when not pre-approved; absent = refuse them. */
   approve?: (diff: string, summary: string) => Promise<boolean>;
   onEvent?: (event: RunEvent) => void;
+  /** Where candidates come from: the built-in AST operators (default), a local model, or both. */
+  proposer?: "builtin" | "llm" | "mixed";
+  /** Overrides of the config's `model` section for the LLM proposer (--provider, --model, --base-url, --threads). */
+  model?: ProviderFlags;
 }
 
 export type RunEvent =
@@ -190,7 +200,17 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     return checker.check;
   };
 
+  const proposerKind = options.proposer ?? "builtin";
+  let provider: Provider | null = null;
+  let modelId = MODEL_NONE;
   try {
+    if (proposerKind !== "builtin") {
+      provider = selectProvider(resolveSettings(config.model, options.model ?? {}, { workspace: root }));
+      if (provider === null) throw new WorkspaceError(`--proposer ${proposerKind} needs a local model: set model.provider in evolve.config.yaml or pass --provider and --model`);
+      const health = await provider.health();
+      if (!health.ok) throw new WorkspaceError(`--proposer ${proposerKind}: ${health.problem}`);
+      modelId = (await provider.info()).identity;
+    }
     const evaluator = createEvaluator(suite, sandbox, config);
     const log = await firstParentLog(root, ws.commit, { limit: 10_000 });
     let generation = lastGeneration(log) + 1;
@@ -229,13 +249,18 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         reflections.push(reflection);
         emit({ type: "reflection", reflection });
         const t0 = performance.now();
-        const weight = await localise(evaluator, ws.files, evolvable, flags);
-        const analysis = analyse(ws.files, evolvable, { program: checkerFor(ws).program() });
-        const edits = enumerateEdits(analysis, { weight, rng, operators: operatorsOf(config.evolution.operators) });
-        const ordered = orderByFactors(edits, weight, reflection.factors);
-        stages.propose += performance.now() - t0;
-        emit({ type: "round", generation, round: rounds, edits: ordered.length, suspicious: ordered.filter((e) => weight(e.file, e.start) > 0).length });
-        stream = candidateStream(ws.files, ws.tree, ordered, config.safety.maxChangesPerCycle, seen)[Symbol.iterator]();
+        if (proposerKind === "llm") {
+          // Only the model proposes: no operator stream to build.
+          stream = ([] as Candidate[])[Symbol.iterator]();
+        } else {
+          const weight = await localise(evaluator, ws.files, evolvable, flags);
+          const analysis = analyse(ws.files, evolvable, { program: checkerFor(ws).program() });
+          const edits = enumerateEdits(analysis, { weight, rng, operators: operatorsOf(config.evolution.operators) });
+          const ordered = orderByFactors(edits, weight, reflection.factors);
+          stages.propose += performance.now() - t0;
+          emit({ type: "round", generation, round: rounds, edits: ordered.length, suspicious: ordered.filter((e) => weight(e.file, e.start) > 0).length });
+          stream = candidateStream(ws.files, ws.tree, ordered, config.safety.maxChangesPerCycle, seen)[Symbol.iterator]();
+        }
       }
 
       const checker = checkerFor(ws);
@@ -244,9 +269,27 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       let exhausted = false;
       let inRound = 0;
       let building: Promise<void> = Promise.resolve();
+      const proposed: Candidate[] = [];
+      const unusable: AttemptRecord[] = [];
+      if (provider !== null) {
+        const t0 = performance.now();
+        const count = proposerKind === "llm" ? evo.perGeneration : Math.max(1, Math.floor(evo.perGeneration / 4));
+        const context = { files: ws.files, evolvable, failing: failingCases(base, suite.cases), reflection: reflections.at(-1)?.plan, pastAttempts: await readAttempts(root, ws.commit), snapshotBudget: 1500 };
+        for (const answer of await proposeWithLlm(provider, context, { count, temperature: 0.8, seed: evo.seed + rounds * 1009 })) {
+          if (!answer.ok) {
+            // Output that does not validate or apply is never half-used; it is kept with its reason.
+            unusable.push({ generation, base: ws.commit, tree: "", operator: "llm-edit", proposer: "llm", description: "unusable model answer", diff: "", score: null, holdout: null, reason: `proposal: ${answer.reason}`, metrics: { stage: "proposal", raw: answer.raw.slice(0, 2000) }, at: new Date().toISOString() });
+            continue;
+          }
+          const c = externalCandidate(ws.files, ws.tree, answer.candidate.files, { proposer: "llm", operator: "llm-edit", description: answer.candidate.description, changes: answer.candidate.ops.length }, seen);
+          if (c !== null) proposed.push(c);
+        }
+        stages.propose += performance.now() - t0;
+        if (unusable.length > 0) await appendAttempts(root, ws.commit, unusable);
+      }
       while (inRound < evo.perGeneration && evaluated + inflight.size < evo.budget) {
         const t0 = performance.now();
-        const next = stream.next();
+        const next: IteratorResult<Candidate> = proposed.length > 0 ? { done: false, value: proposed.shift()! } : stream.next();
         stages.apply += performance.now() - t0;
         if (next.done === true) { exhausted = true; break; }
         const c = next.value;
@@ -304,14 +347,15 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       }
       const rejected = results.filter((r) => r !== winner);
       if (rejected.length > 0) await appendAttempts(root, ws.commit, rejected.map((r) => attemptOf(r, generation, ws.commit)));
-      for (const r of rejected) tries.push({ operator: operatorOf(r.candidate.edits), accepted: false });
+      for (const r of rejected) tries.push({ operator: r.candidate.origin.operator, accepted: false });
 
       if (winner === null) {
-        if (exhausted) { stopReason = "no candidate left to try from this tree"; break; }
+        // A model proposes anew every round; the operators' stream, once exhausted, has nothing more.
+        if (exhausted && provider === null) { stopReason = "no candidate left to try from this tree"; break; }
         continue;
       }
       const t0 = performance.now();
-      const record = generationRecord(generation, winner, base, suite.hash, evo.seed, inRound);
+      const record = generationRecord(generation, winner, base, suite.hash, evo.seed, inRound, modelId);
       const tag = await freeTagName(root, `gen-${generation}`, ws.commit);
       const changes = new Map(winner.candidate.changed.map((p) => [p, winner!.candidate.files.get(p) ?? null] as const));
       const committed = await commitChanges(root, {
@@ -367,6 +411,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     };
   } finally {
     await sandbox.destroy();
+    await provider?.close();
   }
 
   // --- steps, closed over the run's state ---
@@ -374,9 +419,9 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   async function prepare(c: Candidate, w: Workspace, checker: ReturnType<typeof createTypeChecker>, base: Measurement, flags: CaseFlags): Promise<Tried> {
     const diff = unifiedDiff(subset(w.files, c.changed), subset(c.files, c.changed));
     const blocked = c.changed.filter((p) => !evolvable(p));
-    if (blocked.length > 0 || c.edits.length > w.config.safety.maxChangesPerCycle) {
+    if (blocked.length > 0 || c.origin.changes > w.config.safety.maxChangesPerCycle) {
       refused.safety += 1;
-      const reason = blocked.length > 0 ? `refused: ${blocked.join(", ")} is not evolvable (protected or outside the evolvable globs)` : `refused: ${c.edits.length} edits exceed safety.maxChangesPerCycle (${w.config.safety.maxChangesPerCycle})`;
+      const reason = blocked.length > 0 ? `refused: ${blocked.join(", ")} is not evolvable (protected or outside the evolvable globs)` : `refused: ${c.origin.changes} edits exceed safety.maxChangesPerCycle (${w.config.safety.maxChangesPerCycle})`;
       return { candidate: c, tree: "", stage: "safety", measurement: null, verdict: null, reason, diff };
     }
     const changes = new Map(c.changed.map((p) => [p, c.files.get(p) ?? null] as const));
@@ -464,7 +509,7 @@ async function approvalGate(t: Tried, limit: number, options: RunOptions): Promi
   if (t.verdict?.accept !== true) return t;
   const lines = changedLines(t.diff);
   if (lines <= limit || options.approveLarge === true) return t;
-  const ok = options.approve !== undefined && (await options.approve(t.diff, t.candidate.edits.map((e) => e.description).join("; ")));
+  const ok = options.approve !== undefined && (await options.approve(t.diff, t.candidate.origin.description));
   if (ok) return t;
   return { ...t, stage: "approval", reason: `held: ${lines} changed lines exceed safety.approvalAboveLines (${limit}); rerun with --approve-large to accept such changes` };
 }
@@ -488,27 +533,32 @@ async function stabilityProblem(w: Tried, evaluator: Evaluator, repeats: number)
   return null;
 }
 
-function generationRecord(generation: number, w: Tried, base: Measurement, suiteHash: string, seed: number, candidates: number): GenerationRecord {
-  const edits = w.candidate.edits;
-  const onlyParams = edits.every((e) => e.operator === "param-adjust");
-  const action: Action = onlyParams ? "parameter-adjustment" : "code-modification";
+function generationRecord(generation: number, w: Tried, base: Measurement, suiteHash: string, seed: number, candidates: number, model: string): GenerationRecord {
+  const { origin, changed, edits } = w.candidate;
   const fixed = w.verdict!.fixed;
-  const where = [...new Set(edits.map((e) => e.file))].join(", ");
+  const details = edits.length > 0 ? edits.map((e) => `- ${e.description}`) : origin.description.split("; ").map((d) => `- ${d}`);
   return {
     generation,
-    action,
-    summary: `${operatorOf(edits)} in ${where}${fixed.length > 0 ? `, fixes ${fixed.slice(0, 3).join(", ")}${fixed.length > 3 ? ", ..." : ""}` : ""}`,
-    details: edits.map((e) => `- ${e.description}`),
+    action: actionOf(changed),
+    summary: `${origin.operator} in ${changed.join(", ")}${fixed.length > 0 ? `, fixes ${fixed.slice(0, 3).join(", ")}${fixed.length > 3 ? ", ..." : ""}` : ""}`,
+    details,
     parent: base,
     measurement: w.measurement!,
     fixed,
-    proposer: "builtin",
-    operator: operatorOf(edits),
+    proposer: origin.proposer,
+    operator: origin.operator,
     suiteHash,
-    model: MODEL_NONE,
+    model: origin.proposer === "llm" ? model : MODEL_NONE,
     seed,
     candidates,
   };
+}
+
+/** The improvement action a change is, by what it touches. */
+function actionOf(changed: readonly string[]): Action {
+  if (changed.every((p) => p === PARAMS_FILE)) return "parameter-adjustment";
+  if (changed.every((p) => p.startsWith("agent/prompts/"))) return "prompt-tuning";
+  return "code-modification";
 }
 
 function attemptOf(r: Tried, generation: number, base: string): AttemptRecord {
@@ -516,9 +566,9 @@ function attemptOf(r: Tried, generation: number, base: string): AttemptRecord {
     generation,
     base,
     tree: r.tree,
-    operator: operatorOf(r.candidate.edits),
-    proposer: "builtin",
-    description: r.candidate.edits.map((e) => e.description).join("; "),
+    operator: r.candidate.origin.operator,
+    proposer: r.candidate.origin.proposer,
+    description: r.candidate.origin.description,
     diff: r.diff,
     score: r.measurement?.score ?? null,
     holdout: r.measurement?.holdout ?? null,
@@ -526,10 +576,6 @@ function attemptOf(r: Tried, generation: number, base: string): AttemptRecord {
     metrics: r.measurement === null ? { stage: r.stage } : { stage: r.stage, passed: r.measurement.passed, failed: r.measurement.failed, evalMs: r.measurement.evalMs },
     at: new Date().toISOString(),
   };
-}
-
-function operatorOf(edits: readonly Edit[]): string {
-  return edits.map((e) => e.operator).join("+");
 }
 
 function rank(t: Tried): { score: number; holdout: number | null; changedLines: number } {
@@ -582,6 +628,17 @@ async function freeTagName(root: string, wanted: string, tip: string): Promise<s
   };
   if (!(await taken(wanted))) return wanted;
   for (let i = 2; ; i++) if (!(await taken(`${wanted}.${i}`))) return `${wanted}.${i}`;
+}
+
+/** What the model is told about each failing case: its call, what the assertions expect, why it failed. */
+function failingCases(m: Measurement, cases: readonly GoldenCase[]): FailingCase[] {
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  return m.results
+    .filter((r) => !r.pass)
+    .map((r) => {
+      const c = byId.get(r.id);
+      return { id: r.id, tool: c?.tool ?? "?", input: c?.args ?? [], expected: c?.assert.map((a) => ({ type: a.negate ? `not-${a.type}` : a.type, value: a.value })) ?? [], actual: r.reason, reason: r.reason };
+    });
 }
 
 function isPerfect(m: Measurement): boolean {

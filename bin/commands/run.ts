@@ -23,6 +23,11 @@ export interface RunFlags {
   approveLarge?: boolean;
   json?: boolean;
   progress?: boolean;
+  proposer?: "builtin" | "llm" | "mixed";
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  threads?: number;
 }
 
 export async function runCommand(flags: RunFlags): Promise<void> {
@@ -37,6 +42,8 @@ export async function runCommand(flags: RunFlags): Promise<void> {
       budget: flags.budget,
       seed: flags.seed,
       approveLarge: flags.approveLarge,
+      proposer: flags.proposer,
+      model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
       onEvent: render.event,
     });
     render.stop();

@@ -1,0 +1,87 @@
+/**
+ * `evolve run --proposer llm`: a model's edit operations go through the same gates, sandbox, judge and
+ * ledger as the built-in operators; unusable answers are kept as attempts with their reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { CLI, GIT_ENV, ROOT, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
+import { fakeOllama } from "./llm-fake-servers.js";
+import type { FakeServer } from "./llm-fake-servers.js";
+
+const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
+
+/** The CLI run asynchronously: the fake server lives in this process and must keep answering. */
+function evolveAsync(args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
+
+const TEXT = "agent/tools/text.ts";
+
+describe("evolve run --proposer llm against a local Ollama-compatible server", () => {
+  const tmp = tempDir();
+  const ws = path.join(tmp.dir, "textkit");
+  let server: FakeServer;
+
+  beforeAll(async () => {
+    evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
+    server = await fakeOllama();
+    const repair = JSON.stringify({ ops: [{ op: "replace-statements", file: TEXT, function: "truncate", index: 1, count: 1, code: "const cut = text.slice(0, max - 1).trimEnd();" }] });
+    const invented = JSON.stringify({ ops: [{ op: "replace-function-body", file: TEXT, function: "nope", body: "return 1;" }] });
+    server.plan = (n) => ({ chunks: [n === 0 ? repair : invented] });
+  });
+  afterAll(async () => {
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it("commits the model's repair as a generation and keeps the answer that invents a function (outside the schema enums) as an attempt", async () => {
+    const r = await evolveAsync(["run", "-w", ws, "--proposer", "llm", "--provider", "ollama", "--model", "llama3", "--base-url", server.url, "--generations", "1", "--candidates", "2", "--json"], tmp.dir);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.generations).toHaveLength(1);
+    expect(out.generations[0].fixed).toEqual(expect.arrayContaining(["truncate-long", "truncate-fits-limit"]));
+    const trailer = (key: string) => git(ws, "log", "-1", `--format=%(trailers:key=${key},valueonly)`);
+    expect(trailer("Evolve-Proposer")).toBe("llm");
+    expect(trailer("Evolve-Operator")).toBe("llm-edit");
+    expect(trailer("Evolve-Model")).toMatch(/llama3/);
+    expect(trailer("Evolve-Action")).toBe("code-modification");
+    expect(git(ws, "show", `HEAD:${TEXT}`)).toContain("text.slice(0, max - 1)");
+    const attempts = JSON.parse(git(ws, "notes", "--ref=evolve-attempts", "show", "gen-0^{commit}")).attempts as Array<{ proposer: string; reason: string }>;
+    expect(attempts.filter((a) => a.proposer === "llm").map((a) => a.reason).join("\n")).toMatch(/^proposal: the output does not match/m);
+    // Both generation requests asked for schema-constrained output.
+    const generations = server.seen.filter((s) => s.path === "/api/chat" || s.path === "/api/generate");
+    expect(generations).toHaveLength(2);
+    for (const g of generations) expect(g.body.format).toMatchObject({ type: "object" });
+    expect(gitStatus(ws, "fsck", "--strict").status).toBe(0);
+  });
+});
+
+describe.skipIf(!existsSync(MODEL))(`evolve run --proposer llm with the real model (${existsSync(MODEL) ? "present" : `model file not found at ${MODEL}`})`, () => {
+  const tmp = tempDir();
+  const ws = path.join(tmp.dir, "textkit");
+  afterAll(() => tmp.cleanup());
+
+  it("completes a round: the tiny model's nonsense is applied-and-judged or refused with a reason, never half-applied", async () => {
+    evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
+    const head = git(ws, "rev-parse", "HEAD");
+    const r = await evolveAsync(["run", "-w", ws, "--proposer", "llm", "--provider", "node-llama-cpp", "--model", MODEL, "--generations", "1", "--candidates", "2", "--json"], tmp.dir);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.rounds).toBe(1);
+    const attempts = JSON.parse(git(ws, "notes", "--ref=evolve-attempts", "show", `${head}`)).attempts as Array<{ proposer: string; reason: string }>;
+    const fromModel = attempts.filter((a) => a.proposer === "llm");
+    expect(fromModel.length + out.generations.length).toBeGreaterThan(0);
+    for (const a of fromModel) expect(a.reason).toMatch(/^(proposal: |rejected: |type-check: |build: |refused: )/);
+    expect(git(ws, "status", "--porcelain")).toBe("");
+    expect(gitStatus(ws, "fsck", "--strict").status).toBe(0);
+  }, 180_000);
+});
