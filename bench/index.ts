@@ -1,0 +1,92 @@
+/**
+ * `npm run bench`: the evolve-run pipeline benchmark (bench/pipeline.ts, in a process of its own so
+ * its timings do not share a heap with ours) and the history benchmarks (bench/history.ts).
+ *
+ *   npm run bench                          readable report
+ *   npm run -s bench -- --json             one JSON object on stdout (-s: without npm's banner): the
+ *                                          pipeline's fields at the top level (candidatesPerSecond,
+ *                                          naiveRatio, ...) and `history`
+ *   npm run bench -- --quick               fewer repeats and samples
+ *   npm run bench -- --only history        one part: pipeline | history
+ *   npm run bench -- --repeats N --naive N passed on to the pipeline benchmark
+ */
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { historyBench, historyTable } from "./history.js";
+import type { HistoryResult } from "./history.js";
+
+interface Args {
+  json: boolean;
+  quick: boolean;
+  only: "pipeline" | "history" | null;
+  pipelineArgs: string[];
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { json: false, quick: false, only: null, pipelineArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--json") args.json = true;
+    else if (a === "--quick") args.quick = true;
+    else if (a === "--only") {
+      const v = argv[++i];
+      if (v !== "pipeline" && v !== "history") throw new Error(`bench: --only takes pipeline or history, got ${v ?? "nothing"}`);
+      args.only = v;
+    } else if (a === "--repeats" || a === "--naive") {
+      const v = argv[++i];
+      if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new Error(`bench: ${a} takes a whole number >= 1, got ${v ?? "nothing"}`);
+      args.pipelineArgs.push(a, v);
+    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history, --repeats N, --naive N`);
+  }
+  if (args.quick && !args.pipelineArgs.includes("--repeats")) args.pipelineArgs.push("--repeats", "1");
+  if (args.quick && !args.pipelineArgs.includes("--naive")) args.pipelineArgs.push("--naive", "3");
+  return args;
+}
+
+/** Run dist/bench/pipeline.js; with `json`, its progress goes to stderr and its one JSON object is returned. */
+function pipeline(args: readonly string[], json: boolean): Promise<Record<string, unknown> | null> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "pipeline.js");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args, ...(json ? ["--json"] : [])], { stdio: ["ignore", json ? "pipe" : "inherit", "inherit"] });
+    let out = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => {
+      if (status !== 0) return reject(new Error(`bench: ${script} exited ${status}`));
+      if (!json) return resolve(null);
+      try {
+        resolve(JSON.parse(out) as Record<string, unknown>);
+      } catch (error) {
+        reject(new Error(`bench: ${script} --json did not print one JSON object: ${(error as Error).message}`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const started = performance.now();
+  const say = (s: string) => (args.json ? process.stderr : process.stdout).write(`${s}\n`);
+  let piped: Record<string, unknown> | null = null;
+  if (args.only !== "history") piped = await pipeline(args.pipelineArgs, args.json);
+  let history: HistoryResult | null = null;
+  if (args.only !== "pipeline") {
+    say("");
+    say(`history bench${args.quick ? " (quick)" : ""}:`);
+    history = await historyBench({ quick: args.quick, say });
+    say("");
+    say(historyTable(history));
+  }
+  const wallMs = Math.round(performance.now() - started);
+  say(`\nbench finished in ${(wallMs / 1000).toFixed(1)} s`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), benchWallMs: wallMs }, null, 2)}\n`);
+}
+
+await main();
