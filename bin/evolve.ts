@@ -1,2 +1,181 @@
 #!/usr/bin/env node
-console.log("evolve");
+/**
+ * The `evolve` command line. Each command lives in bin/commands/; this file only declares the
+ * interface (commander), so `evolve help` is the reference. Commands are imported when chosen:
+ * `evolve log` should not pay for loading the TypeScript compiler that `evolve run` needs.
+ */
+import { Command, InvalidArgumentError, Option } from "commander";
+import { EXIT } from "./output.js";
+
+const program = new Command();
+program
+  .name("evolve")
+  .description("A self-improving local agent that keeps its memory in git: every accepted change is a commit with its metrics.")
+  .version("0.1.0")
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    // Usage errors are input errors: exit 2, like the rest of evolve's refusals.
+    process.exit(err.exitCode === 0 ? 0 : EXIT.input);
+  });
+
+program
+  .command("init")
+  .description("create a workspace: a new git repository with evolve.config.yaml, agent/, golden-tests/ and generation 0 tagged gen-0")
+  .argument("[dir]", "where to create it (must be empty or absent)")
+  .option("--example <name>", "start from a bundled example instead of the empty scaffold")
+  .option("--list-examples", "list the bundled examples")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (dir: string | undefined, o: { example?: string; listExamples?: boolean; json?: boolean }) => (await import("./commands/init.js")).initCommand(dir, { example: o.example, json: o.json, list: o.listExamples }));
+
+program
+  .command("run")
+  .description("evolve the workspace's agent on its current branch: each accepted generation is a commit with Evolve-* trailers and a gen-N tag")
+  .option("-w, --workspace <dir>", "the workspace to evolve (default: the one around the current directory; none: a fresh copy of --example under ./workspaces/)")
+  .option("--example <name>", "bundled example used when no workspace is found", "textkit")
+  .option("-g, --generations <n>", "maximum generation rounds (config: evolution.generations)", positiveInt)
+  .option("-c, --candidates <n>", "candidates per generation round (config: evolution.candidatesPerGeneration)", positiveInt)
+  .option("-b, --budget <n>", "maximum candidates in this run (config: evolution.budget)", positiveInt)
+  .option("-s, --seed <n>", "seed of the proposer's random choices (config: evolution.seed)", nonNegativeInt)
+  .option("--approve-large", "accept changes larger than safety.approvalAboveLines without asking")
+  .addOption(new Option("--proposer <kind>", "where candidates come from").choices(["builtin", "llm", "mixed"]).default("builtin"))
+  .option("--provider <name>", "for --proposer llm|mixed: node-llama-cpp | ollama | openai (config: model.provider)")
+  .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
+  .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+  .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+  .option("--no-progress", "no progress bar")
+  .option("--json", "end with one JSON object on stdout (workspace, branch, scores, accepted generations)")
+  .action(async (o) => (await import("./commands/run.js")).runCommand(o));
+
+program
+  .command("eval")
+  .description("measure a commit with the golden suite: per-case table and the score its Evolve-Score trailer records")
+  .argument("[ref]", "commit, tag (gen-3) or branch", "HEAD")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--suite-ref <ref>", "take golden tests from this ref instead of the measured one")
+  .option("--no-cache", "measure afresh even if this tree was measured before")
+  .option("--bisect", "exit 0 good, 1 bad, 125 cannot measure: for `git bisect run`")
+  .option("--case <id>", "with --bisect: good while this case passes")
+  .option("--metric <cond>", 'with --bisect: bad while this holds, e.g. "score<0.9"')
+  .option("--json", "print one JSON object on stdout")
+  .action(async (ref: string, o) => (await import("./commands/eval.js")).evalCommand(ref, o));
+
+program
+  .command("log")
+  .description("the generations of the branch, from their Evolve-* trailers (first-parent history)")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("-n, --limit <n>", "at most this many commits", positiveInt)
+  .option("--ref <ref>", "start from this ref instead of HEAD")
+  .option("--all", "also the backup refs evolve reset keeps (refs/evolve/backups/) and every tag")
+  .option("--json", "print a JSON array on stdout (with --all: an object {commits, backups, tags})")
+  .action(async (o) => (await import("./commands/log.js")).logCommand(o));
+
+program
+  .command("show")
+  .description("one generation: why it was accepted, its recorded metrics, the cases it fixed or broke against its parent, and its diff")
+  .argument("[ref]", "commit, tag (gen-3) or branch", "HEAD")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--stat", "diff stat only, no patch")
+  .option("--no-measure", "do not measure (no fixed/broken cases), only what git records")
+  .option("--no-cache", "measure afresh even if these trees were measured before")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (ref: string, o) => (await import("./commands/show.js")).showCommand(ref, o));
+
+program
+  .command("attempts")
+  .description("rejected candidates (git notes under refs/notes/evolve-attempts): operator, score, reason, diff")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--gen <n>", "only the candidates for generation N", nonNegativeInt)
+  .option("--base <ref>", "only the candidates proposed against this commit")
+  .option("--diff", "include each candidate's diff")
+  .option("--prune", "apply history.attemptsRetention / history.attemptsPerBase now (old notes become garbage for git gc)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/attempts.js")).attemptsCommand(o));
+
+program
+  .command("rollback")
+  .description("revert one generation (any, not only the tip) as a new generation: the tree git revert gives, re-measured, tagged gen-N")
+  .argument("<ref>", "the commit or tag to revert, e.g. gen-12")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (ref: string, o) => (await import("./commands/rollback.js")).rollbackCommand(ref, o));
+
+program
+  .command("bisect")
+  .description("find the first bad generation between --good and --bad along the first-parent history, reusing cached measurements")
+  .requiredOption("--good <ref>", "a commit where the predicate holds")
+  .requiredOption("--bad <ref>", "a later commit where it does not")
+  .option("--case <id>", "good while this golden case passes")
+  .option("--metric <cond>", 'bad while this holds, e.g. "score<0.9" (score, holdout, passed, failed, evalMs)')
+  .option("--suite-ref <ref>", "judge every commit with the golden tests of this ref (default: each commit's own)")
+  .option("--no-cache", "measure every commit afresh")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout (firstBad.commit names the culprit; evaluations are counted)")
+  .action(async (o) => (await import("./commands/bisect.js")).bisectCommand(o));
+
+program
+  .command("tag")
+  .description("tag HEAD known-good after re-running the golden suite (cache bypassed): refused if a mustPass case fails or runs differ")
+  .argument("<name>", "the tag name, e.g. known-good")
+  .option("-r, --repeats <n>", "suite runs (config: history.tagRepeats)", positiveInt)
+  .option("--ref <ref>", "tag this commit instead of HEAD")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (name: string, o) => (await import("./commands/tag.js")).tagCommand(name, o));
+
+program
+  .command("reset")
+  .description("move the current branch and the work tree to a tag or commit, keeping the old tip under refs/evolve/backups/")
+  .requiredOption("--to <ref>", "where to go, e.g. known-good")
+  .option("--force", "discard uncommitted changes (they are saved in a backup commit first)")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/reset.js")).resetCommand(o));
+
+/** The model flags ask, chat and doctor share (they override the config's `model` section). */
+function modelOptions(cmd: Command): Command {
+  return cmd
+    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
+    .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
+    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt);
+}
+
+modelOptions(program.command("ask").description("the agent answers one request with its model, prompt and tools (tools run in the sandbox); the answer streams to stdout"))
+  .argument("<prompt>", "the request")
+  .option("--max-steps <n>", "model replies at most, tool calls included (params.json: maxSteps, default 4)", positiveInt)
+  .option("--json", "print one JSON object on stdout (answer, steps, tokens, conversation); the answer streams to stderr")
+  .action(async (prompt: string, o) => (await import("./commands/ask.js")).askCommand(prompt, o));
+
+modelOptions(program.command("chat").description("talk to the agent: one request per line of stdin, earlier turns kept as context; /exit to leave, /reset to forget"))
+  .option("--max-steps <n>", "model replies at most per request (params.json: maxSteps, default 4)", positiveInt)
+  .action(async (o) => (await import("./commands/chat.js")).chatCommand(o));
+
+modelOptions(program.command("doctor").description("check the configured (or flagged) model: file missing, server down, model not pulled; exit 0 ok, 1 problem"))
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/doctor.js")).doctorCommand(o));
+
+program
+  .command("snapshot")
+  .description("the compact map of the agent's evolvable code a model sees (signatures, prompts, params), printed and written to snapshots/<commit>.md")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--budget <n>", "token budget (chars/4), default 4000", positiveInt)
+  .option("--target <dir>", "snapshot another TypeScript project instead of the workspace")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/snapshot.js")).snapshotCommand(o));
+
+program.addOption(new Option("--no-color", "no colours").hideHelp());
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
+  return n;
+}
+
+await program.parseAsync(process.argv);

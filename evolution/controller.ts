@@ -200,6 +200,8 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     return checker.check;
   };
 
+  // Attempts are pruned as they are written, so a long run cannot grow the repository without bound.
+  const retention = { bases: config.history.attemptsRetention, perBase: config.history.attemptsPerBase };
   const proposerKind = options.proposer ?? "builtin";
   let provider: Provider | null = null;
   let modelId = MODEL_NONE;
@@ -285,7 +287,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
           if (c !== null) proposed.push(c);
         }
         stages.propose += performance.now() - t0;
-        if (unusable.length > 0) await appendAttempts(root, ws.commit, unusable);
+        if (unusable.length > 0) await appendAttempts(root, ws.commit, unusable, { retention });
       }
       while (inRound < evo.perGeneration && evaluated + inflight.size < evo.budget) {
         const t0 = performance.now();
@@ -346,7 +348,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         w.reason = w.verdict.reason;
       }
       const rejected = results.filter((r) => r !== winner);
-      if (rejected.length > 0) await appendAttempts(root, ws.commit, rejected.map((r) => attemptOf(r, generation, ws.commit)));
+      if (rejected.length > 0) await appendAttempts(root, ws.commit, rejected.map((r) => attemptOf(r, generation, ws.commit)), { retention });
       for (const r of rejected) tries.push({ operator: r.candidate.origin.operator, accepted: false });
 
       if (winner === null) {

@@ -1,0 +1,48 @@
+/**
+ * `evolve reset --to TAG [--force]`: move the current branch and the work tree to a known-good tag
+ * (or any commit), after saving the old tip under refs/evolve/backups/ so nothing is lost.
+ */
+import { WorkspaceError } from "../../agent/workspace.js";
+import { currentBranch, dirtyPaths, resolveRef } from "../../ledger/index.js";
+import { resetBranch } from "../../ledger/reset.js";
+import { c, fail, output } from "../output.js";
+import { resolveUserRef } from "./ref-arg.js";
+import { workspaceFromFlag } from "./workspace-flag.js";
+
+export interface ResetFlags {
+  workspace?: string;
+  to: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export async function resetCommand(flags: ResetFlags): Promise<void> {
+  const out = output(flags.json === true);
+  try {
+    const root = workspaceFromFlag(flags.workspace);
+    const branch = await currentBranch(root).catch((e: unknown) => {
+      throw new WorkspaceError(`${root}: ${(e as Error).message}; reset moves the current branch`);
+    });
+    const to = await resolveUserRef(root, flags.to, "--to");
+    const from = await resolveRef(root, "HEAD");
+    if (from === to && (await dirtyPaths(root)).length === 0) {
+      out.say(`${branch} is already at ${flags.to} (${to.slice(0, 10)}) and the work tree is clean; nothing to do.`);
+      if (out.isJson) out.json({ branch, from, to, backupRef: null, worktreeBackupRef: null });
+      return;
+    }
+    const r = await resetBranch(root, { branch, target: to, force: flags.force === true }).catch((e: unknown) => {
+      const message = (e as Error).message;
+      // Everything resetBranch refuses is refused before it writes anything.
+      if (message.startsWith("resetBranch:")) {
+        throw new WorkspaceError(`${message.replace(/^resetBranch: /, "").replace("or pass force", "or pass --force")}; nothing was changed`);
+      }
+      throw e;
+    });
+    out.say(`Reset ${c.bold(branch)} from ${r.from.slice(0, 10)} to ${c.bold(flags.to)} (${r.to.slice(0, 10)}); the work tree follows.`);
+    out.say(`The old tip is kept as ${c.bold(r.backupRef)}${r.worktreeBackupRef === undefined ? "" : `, the discarded uncommitted work as ${c.bold(r.worktreeBackupRef)}`}.`);
+    out.say(`Undo: evolve reset --to ${r.backupRef}   (see them all: evolve log --all, or git for-each-ref refs/evolve/backups)`);
+    if (out.isJson) out.json({ branch, from: r.from, to: r.to, backupRef: r.backupRef, worktreeBackupRef: r.worktreeBackupRef ?? null });
+  } catch (e) {
+    fail(e);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * `evolve rollback REF`: undo one generation (any, not only the tip) as a real revert commit, the
+ * tree native `git revert` would make, recorded like any other generation: Evolve-* trailers with
+ * the score measured afresh on the reverted tree, `Evolve-Reverts` naming the undone commit, and a
+ * gen-N tag. The tree is measured before anything is written; a conflict or a tree that cannot be
+ * measured stops it with nothing changed.
+ */
+import git from "isomorphic-git";
+import type { FileMap } from "../agent/files.js";
+import { WorkspaceError } from "../agent/workspace.js";
+import {
+  currentBranch,
+  decodeText,
+  diffTrees,
+  dirtyPaths,
+  formatMessage,
+  openEvalCache,
+  parseTrailers,
+  readCommitFiles,
+  resolveRef,
+  tagExists,
+} from "../ledger/index.js";
+import { fs, gitCache } from "../ledger/fs.js";
+import { RevertConflictError, revertCommit, revertTree } from "../ledger/revert.js";
+import type { Measurement } from "./evaluate.js";
+import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
+import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "./record.js";
+import type { GenerationRecord } from "./record.js";
+
+const MODEL_NONE = "none";
+
+/** What a rollback committed. */
+export interface RollbackResult {
+  /** The revert commit and its tree. */
+  commit: string;
+  tree: string;
+  /** The tag on it (gen-N, or gen-N.2 if gen-N was taken). */
+  tag: string;
+  generation: number;
+  branch: string;
+  /** The branch tip the revert was made on. */
+  parent: string;
+  /** The reverted commit and its subject. */
+  reverted: string;
+  revertedSubject: string;
+  /** Paths the revert changed. */
+  changed: string[];
+  /** The reverted tree, measured afresh. */
+  measurement: Measurement;
+  /** The tip before, measured with the same suite (from the cache when it holds it); null if it does not build. */
+  parentMeasurement: Measurement | null;
+  /** Cases the rollback makes pass / fail relative to the tip. */
+  fixed: string[];
+  broken: string[];
+  suiteHash: string;
+}
+
+/**
+ * Revert `ref` on the current branch. Refuses (WorkspaceError, nothing written) a detached HEAD,
+ * uncommitted changes, an unknown ref, a commit outside the branch's history, a merge commit, a
+ * conflicting revert (naming the files), a revert that changes nothing and a reverted tree that
+ * does not build.
+ */
+export async function rollback(root: string, ref: string): Promise<RollbackResult> {
+  const branch = await currentBranch(root).catch((e: unknown) => {
+    throw new WorkspaceError(`${root}: ${(e as Error).message}; rollback commits to the current branch`);
+  });
+  const dirty = await dirtyPaths(root);
+  if (dirty.length > 0) {
+    throw new WorkspaceError(`${root}: the work tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}); commit or discard them first; nothing was changed`);
+  }
+  const target = await resolveRef(root, ref).catch((e: unknown) => {
+    throw new WorkspaceError((e as Error).message);
+  });
+  const tip = await resolveRef(root, "HEAD");
+
+  let reverted: { tree: string; changed: string[] };
+  try {
+    reverted = await revertTree(root, tip, target);
+  } catch (e) {
+    if (e instanceof RevertConflictError) throw new WorkspaceError(`cannot roll back ${ref}: ${e.message}`);
+    const message = (e as Error).message;
+    if (/merge commit|not in the history/.test(message)) throw new WorkspaceError(`cannot roll back ${ref}: ${message.replace(/^revert: /, "")}; nothing was changed`);
+    throw e;
+  }
+  if (reverted.changed.length === 0) {
+    throw new WorkspaceError(`cannot roll back ${ref}: its changes are already undone on ${branch} (the revert would change nothing); nothing was changed`);
+  }
+
+  const tipFiles = await readCommitFiles(root, tip);
+  const files = await applyTreeChanges(root, tipFiles.files, tipFiles.tree, reverted.tree);
+  const setup = await loadTreeSetup(files, `the revert of ${ref}`);
+  const cache = await openEvalCache(root);
+  const measured = await withEvaluator(setup, async (evaluator) => {
+    const now = await measureRuns(evaluator, files, 1);
+    if (!now.ok) return { ok: false as const, reason: now.reason };
+    const cachedTip = cache.get(tipFiles.tree, setup.suite.hash, MODEL_NONE) as Measurement | undefined;
+    let before: Measurement | null = cachedTip ?? null;
+    if (before === null) {
+      const tipRun = await measureRuns(evaluator, tipFiles.files, 1);
+      if (tipRun.ok) {
+        before = tipRun.runs[0]!;
+        cache.set(tipFiles.tree, setup.suite.hash, MODEL_NONE, before);
+      }
+    }
+    return { ok: true as const, measurement: now.runs[0]!, before };
+  });
+  if (!measured.ok) throw new WorkspaceError(`cannot roll back ${ref}: the reverted tree does not build, so it cannot be measured: ${measured.reason}; nothing was changed`);
+  const { measurement, before } = measured;
+  cache.set(reverted.tree, setup.suite.hash, MODEL_NONE, measurement);
+  await cache.flush();
+
+  const generation = (await lastGeneration(root, tip)) + 1;
+  const { commit: targetCommit } = await git.readCommit({ fs, dir: root, oid: target, cache: gitCache });
+  const targetSubject = targetCommit.message.split("\n", 1)[0] ?? "";
+  const flips = before === null ? { fixed: [], broken: [] } : flippedCases(before, measurement);
+  const record: GenerationRecord = {
+    generation,
+    action: "rollback",
+    // Quoted like git's `Revert "..."`, so the reverted subject's own words ("fixes x") are not read as this commit's.
+    summary: `revert "${targetSubject.replace(/^evolve: /, "")}"`,
+    details: [
+      `This reverts commit ${target}.`,
+      `Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`,
+      ...(flips.broken.length > 0 ? [`Now failing: ${flips.broken.join(", ")}`] : []),
+    ],
+    parent: before,
+    measurement,
+    fixed: flips.fixed,
+    proposer: "user",
+    operator: "revert",
+    suiteHash: setup.suite.hash,
+    model: MODEL_NONE,
+    seed: setup.config.evolution.seed,
+    candidates: 0,
+    reverts: target,
+  };
+  const tag = await freeTagName(root, `gen-${generation}`);
+  // The tree was measured on this tip: if someone moved the branch meanwhile, commitChanges refuses.
+  const committed = await revertCommit(root, {
+    branch,
+    target,
+    message: () => formatMessage(subjectOf(record), bodyOf(record), trailersOf(record)),
+    tagName: tag,
+    tagMessage: tagMessageOf(record),
+  });
+  if (committed.tree !== reverted.tree) throw new Error(`internal: the committed revert ${committed.commit} has tree ${committed.tree}, but ${reverted.tree} was measured`);
+  return {
+    commit: committed.commit,
+    tree: committed.tree,
+    tag,
+    generation,
+    branch,
+    parent: tip,
+    reverted: target,
+    revertedSubject: targetSubject,
+    changed: reverted.changed,
+    measurement,
+    parentMeasurement: before,
+    fixed: flips.fixed,
+    broken: flips.broken,
+    suiteHash: setup.suite.hash,
+  };
+}
+
+/** `files` (the text files of tree `from`) changed into those of tree `to`; binary content is left out, as readCommitFiles does. */
+async function applyTreeChanges(root: string, files: FileMap, from: string, to: string): Promise<FileMap> {
+  const out = new Map(files);
+  for (const change of await diffTrees(root, from, to)) {
+    out.delete(change.path);
+    if (change.after === null) continue;
+    const { blob } = await git.readBlob({ fs, dir: root, oid: change.after.oid, cache: gitCache });
+    const text = decodeText(blob);
+    if (text !== null) out.set(change.path, text);
+  }
+  return out;
+}
+
+/** The newest Evolve-Generation number on the first-parent history of `tip` (0 when there is none); reads back only as far as it must. */
+export async function lastGeneration(root: string, tip: string): Promise<number> {
+  for (let at: string | undefined = tip; at !== undefined; ) {
+    const { commit } = await git.readCommit({ fs, dir: root, oid: at, cache: gitCache });
+    const value = parseTrailers(commit.message).get(TRAILER.generation);
+    const g = value === undefined ? Number.NaN : Number(value);
+    if (Number.isInteger(g)) return g;
+    at = commit.parent[0];
+  }
+  return 0;
+}
+
+/** `wanted`, or `wanted.2`, `wanted.3`, ... when taken (as the run loop names its tags). */
+export async function freeTagName(root: string, wanted: string): Promise<string> {
+  if (!(await tagExists(root, wanted))) return wanted;
+  for (let i = 2; ; i++) if (!(await tagExists(root, `${wanted}.${i}`))) return `${wanted}.${i}`;
+}
