@@ -214,7 +214,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       modelId = (await provider.info()).identity;
     }
     const evaluator = createEvaluator(suite, sandbox, config);
-    const log = await firstParentLog(root, ws.commit, { limit: 10_000 });
+    const log = await firstParentLog(root, ws.commit, { limit: 10_000, tags: false });
     let generation = lastGeneration(log) + 1;
     const tries: OperatorTry[] = await pastTries(root, log);
     const initialCommit = ws.commit;
