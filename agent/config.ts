@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { Ajv } from "ajv";
 import picomatch from "picomatch";
+import { OPERATOR_NAMES } from "../evolution/edits.js";
 import { ajvError, inputError, parseYaml } from "../golden-tests/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../golden-tests/yaml-errors.js";
 
@@ -133,7 +134,7 @@ const CONFIG_SCHEMA = section({
   agent: section({ name: { type: "string", minLength: 1 }, description: { type: "string" } }),
   evolvable: GLOBS,
   protected: GLOBS,
-  evolution: section({ generations: int(1), candidatesPerGeneration: int(1), budget: int(1), seed: { type: "integer" }, operators: { ...STRINGS, minItems: 1 } }),
+  evolution: section({ generations: int(1), candidatesPerGeneration: int(1), budget: int(1), seed: { type: "integer" }, operators: { type: "array", items: { enum: ["all", ...OPERATOR_NAMES] }, minItems: 1, uniqueItems: true } }),
   improvement: section({ threshold: num(0) }),
   reflection: section({ interval: int(0) }),
   safety: section({

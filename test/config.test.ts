@@ -155,3 +155,10 @@ describe("renderDefaultConfig", () => {
     }
   });
 });
+
+describe("evolution.operators", () => {
+  test("accepts known operator names and all; refuses a misspelt one with its line and position", () => {
+    expect(parseConfig("evolution:\n  operators: [boundary, logical]\n").evolution.operators).toEqual(["boundary", "logical"]);
+    expect(() => parseConfig("evolution:\n  operators: [boundary, swapp]\n")).toThrow(/^evolve\.config\.yaml:2:25: evolution\.operators\[1\]: must be one of "all", "arithmetic".*got string "swapp"$/);
+  });
+});
