@@ -83,6 +83,18 @@ describe("evolve run on the bundled textkit workspace", () => {
     expect(attempts[0]).toMatchObject({ reason: expect.any(String), diff: expect.stringContaining("@@") });
   });
 
+  it("never evaluates the same candidate tree twice", () => {
+    const trees: string[] = [];
+    for (const line of git(ws, "notes", "--ref=evolve-attempts", "list").split("\n").filter(Boolean)) {
+      const [, annotated] = line.split(" ");
+      const attempts = JSON.parse(git(ws, "notes", "--ref=evolve-attempts", "show", annotated!)).attempts as Array<{ tree: string; metrics: { stage: string } }>;
+      for (const a of attempts) if (a.metrics.stage === "evaluate") trees.push(a.tree);
+    }
+    for (const g of run.generations) trees.push(git(ws, "rev-parse", `${g.commit}^{tree}`));
+    expect(trees.length).toBe(run.candidates.evaluated);
+    expect(new Set(trees).size).toBe(trees.length);
+  });
+
   it("evolve log lists the generations from the trailers", () => {
     const log = evolveJson<Array<{ generation: number | null; score: number | null; commit: string }>>(["log", "--workspace", ws], tmp.dir);
     expect(log.length).toBe(run.generations.length + 1);
