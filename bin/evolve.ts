@@ -155,6 +155,13 @@ modelOptions(program.command("doctor").description("check the configured (or fla
   .option("--json", "print one JSON object on stdout")
   .action(async (o) => (await import("./commands/doctor.js")).doctorCommand(o));
 
+modelOptions(program.command("tune").description("prompt tuning and parameter search on the agent-level cases: each variant is A/B-tested against the tip; a significant improvement becomes gen-N"))
+  .option("--rounds <n>", "rounds at most; each commits at most one generation (default 3)", positiveInt)
+  .option("--repeats <n>", "runs per case when sampling is stochastic (temperature > 0), default 3", positiveInt)
+  .option("--alpha <p>", "significance level of the paired sign test (default 0.05)", Number)
+  .option("--json", "end with one JSON object on stdout (generations with their A/B figures, cache counts)")
+  .action(async (o) => (await import("./commands/tune.js")).tuneCommand(o));
+
 program
   .command("snapshot")
   .description("the compact map of the agent's evolvable code a model sees (signatures, prompts, params), printed and written to snapshots/<commit>.md")

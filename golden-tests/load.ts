@@ -4,7 +4,7 @@ import type { FileMap } from "../agent/files.js";
 import { filesUnder, suiteHash } from "./hash.js";
 import { compileUserSchema } from "./json-schema.js";
 import { ASSERTION_TYPES, CASE_FILE_SCHEMA } from "./schema.js";
-import type { Assertion, AssertionType, GoldenCase, GoldenSuite, RawAssertion, RawCase, RawCaseFile } from "./schema.js";
+import type { AgentCase, Assertion, AssertionType, GoldenCase, GoldenSuite, RawAssertion, RawCase, RawCaseFile } from "./schema.js";
 import { ajvError, inputError, locate, parseYaml } from "./yaml-errors.js";
 import type { FieldPath, YamlSource } from "./yaml-errors.js";
 
@@ -37,6 +37,7 @@ export function loadSuite(files: FileMap, dir = "golden-tests"): GoldenSuite {
   for (const path of under) if (ASSERTION_MODULE.test(path)) customAssertions.set(path, files.get(path) ?? "");
 
   const cases: GoldenCase[] = [];
+  const agentCases: AgentCase[] = [];
   const seen = new Map<string, string>(); // id -> "file:line:column" of its first definition
   for (const path of under) {
     if (!CASE_FILE.test(path)) continue;
@@ -48,13 +49,14 @@ export function loadSuite(files: FileMap, dir = "golden-tests"): GoldenSuite {
       }
       const at = locate(src, [...c.path, "id"]);
       seen.set(c.case.id, `${path}:${at.line}:${at.column}`);
-      cases.push(c.case);
+      if ("agent" in c.case) agentCases.push(c.case);
+      else cases.push(c.case);
     }
   }
-  return { cases, hash: suiteHash(files, root), customAssertions };
+  return { cases, agentCases, hash: suiteHash(files, root), customAssertions };
 }
 
-function readCaseFile(src: YamlSource, root: string, modules: ReadonlyMap<string, string>): { case: GoldenCase; path: FieldPath }[] {
+function readCaseFile(src: YamlSource, root: string, modules: ReadonlyMap<string, string>): { case: GoldenCase | AgentCase; path: FieldPath }[] {
   if (!validateShape(src.data)) {
     const err = validateShape.errors?.[0];
     throw err ? ajvError(src, err) : inputError(src, [], "invalid case file");
@@ -66,7 +68,8 @@ function readCaseFile(src: YamlSource, root: string, modules: ReadonlyMap<string
   });
 }
 
-function readCase(src: YamlSource, path: FieldPath, raw: RawCase, file: RawCaseFile, root: string, modules: ReadonlyMap<string, string>): GoldenCase {
+function readCase(src: YamlSource, path: FieldPath, raw: RawCase, file: RawCaseFile, root: string, modules: ReadonlyMap<string, string>): GoldenCase | AgentCase {
+  if (raw.agent !== undefined) return readAgentCase(src, path, raw, file, root, modules);
   const tool = raw.tool ?? file.tool;
   if (tool === undefined) throw inputError(src, [...path, "tool"], "missing required field (and the file sets no default `tool`)");
   if (raw.args !== undefined && "input" in raw) {
@@ -82,6 +85,27 @@ function readCase(src: YamlSource, path: FieldPath, raw: RawCase, file: RawCaseF
     args,
     assert: raw.assert.map((a, j) => readAssertion(src, [...path, "assert", j], a, root, modules)),
     tags,
+    weight: raw.weight ?? 1,
+    mustPass: raw.mustPass ?? false,
+    split: raw.split ?? file.split ?? "train",
+  };
+  if (raw.description !== undefined) out.description = raw.description;
+  return out;
+}
+
+/** A case with `agent:` asks the whole agent; a file-level `tool` default does not apply to it. */
+function readAgentCase(src: YamlSource, path: FieldPath, raw: RawCase, file: RawCaseFile, root: string, modules: ReadonlyMap<string, string>): AgentCase {
+  for (const key of ["tool", "args", "input"] as const) {
+    if (key in raw) throw inputError(src, [...path, key], `an agent-level case (with \`agent:\`) takes no \`${key}\`: the agent chooses its tools`, "key");
+  }
+  const agent = raw.agent!;
+  const out: AgentCase = {
+    id: raw.id,
+    file: src.file,
+    line: locate(src, path).line,
+    agent: { request: agent.request, ...(agent.context !== undefined ? { context: agent.context } : {}) },
+    assert: raw.assert.map((a, j) => readAssertion(src, [...path, "assert", j], a, root, modules)),
+    tags: [...new Set([...(file.tags ?? []), ...(raw.tags ?? [])])],
     weight: raw.weight ?? 1,
     mustPass: raw.mustPass ?? false,
     split: raw.split ?? file.split ?? "train",

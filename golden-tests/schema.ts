@@ -51,9 +51,25 @@ export interface GoldenCase {
   split: Split;
 }
 
+/** What an agent-level case asks the agent: a user request, and optional text for `{{context}}`. */
+export interface AgentRequest {
+  request: string;
+  context?: string;
+}
+
+/**
+ * An agent-level case: the whole agent (model, prompts, params, tools) answers `agent.request`, and
+ * the assertions check the answer text. Same fields as a GoldenCase except `agent` for `tool`/`args`.
+ */
+export interface AgentCase extends Omit<GoldenCase, "tool" | "args"> {
+  agent: AgentRequest;
+}
+
 /** A loaded suite: its cases in file then definition order, a content hash and the custom assertion sources. */
 export interface GoldenSuite {
   cases: GoldenCase[];
+  /** Agent-level cases (those with `agent:`), in file then definition order; run by `evolve tune`, not by the sandbox suite. */
+  agentCases?: AgentCase[];
   /** "sha256:<hex>" over every file under the suite folder (path and content), assertion modules included. */
   hash: string;
   /** Workspace-relative path -> source of every JavaScript module under the suite folder. */
@@ -92,6 +108,12 @@ const CASE_SCHEMA = {
     tool: TOOL_ID,
     args: { type: "array" },
     input: {},
+    agent: {
+      type: "object",
+      additionalProperties: false,
+      required: ["request"],
+      properties: { request: { type: "string", minLength: 1 }, context: { type: "string" } },
+    },
     assert: { type: "array", minItems: 1, items: ASSERTION_SCHEMA },
     weight: { type: "number", exclusiveMinimum: 0 },
     mustPass: { type: "boolean" },
@@ -127,6 +149,7 @@ export interface RawCase {
   tool?: string;
   args?: unknown[];
   input?: unknown;
+  agent?: AgentRequest;
   assert: RawAssertion[];
   weight?: number;
   mustPass?: boolean;

@@ -1,0 +1,94 @@
+/**
+ * `evolve tune`: prompt tuning and parameter search on the agent-level golden cases. Every variant
+ * is A/B-tested against the tip; only a significant improvement is committed (tag gen-N, Evolve-AB
+ * trailer). Model answers are kept in a response cache under .git/evolve/, so re-measuring an
+ * unchanged prompt with unchanged parameters costs no model time, in this run or the next.
+ */
+import path from "node:path";
+import { createResponseCache } from "../../agent/llm/cache.js";
+import { LlmError } from "../../agent/llm/provider.js";
+import { describeSettings, resolveSettings, selectProvider, type ModelSection } from "../../agent/llm/select.js";
+import { openWorkspace, WorkspaceError } from "../../agent/workspace.js";
+import { gitdirOf } from "../../ledger/fs.js";
+import { createSandbox } from "../../sandbox/pool.js";
+import { abSummary } from "../../evolution/ab-test.js";
+import { tune, type TuneEvent } from "../../evolution/tune.js";
+import { c, fail, output, EXIT } from "../output.js";
+import { providerFlags } from "./ask.js";
+import { workspaceFromFlag } from "./workspace-flag.js";
+
+export interface TuneFlags {
+  workspace?: string;
+  provider?: string;
+  model?: string;
+  baseUrl?: string;
+  threads?: number;
+  rounds?: number;
+  repeats?: number;
+  alpha?: number;
+  json?: boolean;
+}
+
+function eventLine(e: TuneEvent): string {
+  switch (e.type) {
+    case "base":
+      return `round ${e.round}: tip scores ${e.score} (${e.passed}/${e.total} pass); ${e.variants} variant(s) for gen ${e.generation}`;
+    case "variant": {
+      const score = e.score === null ? "-" : String(e.score);
+      const mark = e.accepted ? c.green("significant") : c.dim("rejected");
+      return `  ${mark} ${e.variant.operator}: ${e.variant.description} -> ${score}; ${e.reason}`;
+    }
+    case "generation":
+      return c.green(`gen ${e.generation} ${e.tag} ${e.commit.slice(0, 10)}: ${e.parentScore} -> ${e.score} (${e.variant.action}: ${e.variant.description}; AB ${JSON.stringify(abSummary(e.ab))})`);
+  }
+}
+
+export async function tuneCommand(flags: TuneFlags): Promise<void> {
+  const out = output(flags.json === true);
+  let root: string;
+  try {
+    root = workspaceFromFlag(flags.workspace);
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  if (flags.alpha !== undefined && !(flags.alpha > 0 && flags.alpha < 1)) {
+    fail(new WorkspaceError(`--alpha: expected a number between 0 and 1, got ${flags.alpha}`));
+    return;
+  }
+  let cleanup: () => Promise<void> = async () => undefined;
+  try {
+    const ws = await openWorkspace(root);
+    const settings = resolveSettings(ws.config.model as ModelSection, providerFlags(flags), { workspace: root });
+    if (settings.provider === "none") throw new WorkspaceError(`evolve tune needs a model: set model.provider and model.name in ${path.join(root, "evolve.config.yaml")}, or pass --provider and --model`);
+    const provider = selectProvider(settings);
+    if (!provider) throw new LlmError("config", "no provider selected");
+    const cache = createResponseCache(path.join(await gitdirOf(root), "evolve", "response-cache.jsonl"));
+    const { timeoutMs, memoryMb } = ws.config.sandbox;
+    const sandbox = createSandbox({ workers: 1, timeoutMs, memoryMb });
+    cleanup = async () => {
+      await Promise.allSettled([provider.close(), sandbox.destroy()]);
+    };
+    out.say(`tuning ${root} with ${describeSettings(settings)}`);
+    const report = await tune({
+      root,
+      provider,
+      cache,
+      sandbox,
+      ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
+      ...(flags.repeats !== undefined ? { repeats: flags.repeats } : {}),
+      ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
+      onEvent: (e) => out.say(eventLine(e)),
+    });
+    const stats = { ...cache.stats };
+    const calls = stats.hits + stats.misses;
+    out.say(`${report.stopReason}. Score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed, ${report.rejected} variant(s) rejected (evolve attempts).`);
+    out.say(`response cache: ${stats.hits} hit(s), ${stats.misses} miss(es), ${stats.bypassed} uncacheable${calls ? ` (hit rate ${(stats.hits / calls).toFixed(2)})` : ""}`);
+    if (out.isJson) out.json({ ...report, cache: stats });
+    process.exitCode = EXIT.ok;
+  } catch (err) {
+    fail(err);
+  } finally {
+    await cleanup();
+  }
+}
