@@ -27,6 +27,8 @@ import type { AttemptRecord, EvalCache, LogEntry } from "../ledger/index.js";
 import { analyse, enumerateEdits } from "./analyse.js";
 import type { Edit } from "./edits.js";
 import { createTypeChecker } from "./typecheck.js";
+import { startTypeCheckThread } from "./typecheck-thread.js";
+import type { ThreadedTypeChecker } from "./typecheck-thread.js";
 import { instrument, suspiciousness, weightFunction } from "./localise.js";
 import { createRng } from "./rng.js";
 import { candidateStream } from "./candidates.js";
@@ -191,6 +193,8 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   // reused (unchanged files not re-parsed) for every candidate of a base.
   // A new generation rebases it (re-parsing only what changed) instead of building a new one.
   let checker: { tree: string; check: ReturnType<typeof createTypeChecker> } | null = null;
+  let threaded: { tree: string; check: ThreadedTypeChecker } | null = null;
+  let threadStarting: Promise<ThreadedTypeChecker> | null = null;
   const checkerFor = (w: Workspace) => {
     if (checker === null) checker = { tree: w.tree, check: createTypeChecker(w.files) };
     else if (checker.tree !== w.tree) {
@@ -214,6 +218,10 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       modelId = (await provider.info()).identity;
     }
     const evaluator = createEvaluator(suite, sandbox, config);
+    // The type-check thread's cold start (about a second) overlaps measuring the tip and localising.
+    const threadBase = { tree: ws.tree };
+    threadStarting = startTypeCheckThread(ws.files);
+    threadStarting.catch(() => {});
     const log = await firstParentLog(root, ws.commit, { limit: 10_000, tags: false });
     let generation = lastGeneration(log) + 1;
     const tries: OperatorTry[] = await pastTries(root, log);
@@ -265,7 +273,14 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         }
       }
 
-      const checker = checkerFor(ws);
+      // Candidates are type-checked in their own thread, so this thread stays free to hand finished
+      // builds to sandbox workers; it follows the base like the analysis checker does.
+      threaded ??= { tree: threadBase.tree, check: await threadStarting! };
+      if (threaded.tree !== ws.tree) {
+        await threaded.check.rebase(ws.files);
+        threaded.tree = ws.tree;
+      }
+      const checker = threaded.check;
       const results: Tried[] = [];
       const inflight = new Set<Promise<void>>();
       let exhausted = false;
@@ -414,11 +429,12 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   } finally {
     await sandbox.destroy();
     await provider?.close();
+    await (threaded?.check ?? (await threadStarting?.catch(() => null)))?.close();
   }
 
   // --- steps, closed over the run's state ---
 
-  async function prepare(c: Candidate, w: Workspace, checker: ReturnType<typeof createTypeChecker>, base: Measurement, flags: CaseFlags): Promise<Tried> {
+  async function prepare(c: Candidate, w: Workspace, checker: ThreadedTypeChecker, base: Measurement, flags: CaseFlags): Promise<Tried> {
     const diff = unifiedDiff(subset(w.files, c.changed), subset(c.files, c.changed));
     const blocked = c.changed.filter((p) => !evolvable(p));
     if (blocked.length > 0 || c.origin.changes > w.config.safety.maxChangesPerCycle) {
@@ -436,7 +452,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       return { candidate: c, tree, stage: "cache", measurement: hit, verdict, reason: `${verdict.reason} (cached)`, diff };
     }
     const t = performance.now();
-    const checked = checker.check(c.files, c.changed);
+    const checked = await checker.check(c.files, c.changed);
     stages.typecheck += performance.now() - t;
     if (!checked.ok) {
       refused.typecheck += 1;
