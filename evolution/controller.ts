@@ -32,6 +32,7 @@ import type { ThreadedTypeChecker } from "./typecheck-thread.js";
 import { instrument, suspiciousness, weightFunction } from "./localise.js";
 import { createRng } from "./rng.js";
 import { candidateStream } from "./candidates.js";
+import { freeTagName, lastGeneration } from "./generations.js";
 import type { Candidate } from "./candidates.js";
 import { createEvaluator } from "./evaluate.js";
 import type { Evaluator, Measurement } from "./evaluate.js";
@@ -50,9 +51,6 @@ import type { Provider, ProviderFlags } from "../agent/llm/index.js";
 import { proposeWithLlm } from "./llm-proposer.js";
 import type { FailingCase } from "./llm-proposer.js";
 import { externalCandidate } from "./candidates.js";
-import git from "isomorphic-git";
-import { fs, gitCache } from "../ledger/fs.js";
-import { peelToCommit, readRef } from "../ledger/read-tree.js";
 
 export interface RunOptions {
   /** Workspace root (a git repository with evolve.config.yaml). */
@@ -604,14 +602,6 @@ function changedLines(diff: string): number {
   return diff.split("\n").filter((l) => (l.startsWith("+") || l.startsWith("-")) && !l.startsWith("+++") && !l.startsWith("---")).length;
 }
 
-function lastGeneration(log: readonly LogEntry[]): number {
-  for (const e of log) {
-    const g = Number(e.trailers.get(TRAILER.generation));
-    if (Number.isInteger(g)) return g;
-  }
-  return 0;
-}
-
 function recordedScore(tip: LogEntry | undefined, suiteHash: string): number | null {
   if (tip === undefined || tip.trailers.get(TRAILER.suiteHash) !== suiteHash) return null;
   const s = Number(tip.trailers.get(TRAILER.score));
@@ -627,25 +617,6 @@ async function pastTries(root: string, log: readonly LogEntry[]): Promise<Operat
   }
   for (const a of await readAttempts(root)) if (a.operator !== "") out.push({ operator: a.operator, accepted: false });
   return out;
-}
-
-/**
- * The tag name for the next generation on top of `tip`: `wanted`, or `wanted.2`, ... when a tag of
- * that name already marks a commit of the branch's history. A tag on a commit the branch never
- * reached (a run killed between writing the tag and moving the branch) is not taken: commitChanges
- * overwrites it, so a resumed run keeps gen-N for generation N.
- */
-async function freeTagName(root: string, wanted: string, tip: string): Promise<string> {
-  const taken = async (name: string): Promise<boolean> => {
-    const ref = await readRef(root, `refs/tags/${name}`);
-    if (ref === undefined) return false;
-    const tagged = await peelToCommit(root, ref).catch(() => undefined);
-    // A tag that cannot be peeled to a commit is not ours to overwrite.
-    if (tagged === undefined) return true;
-    return tagged === tip || (await git.isDescendent({ fs, dir: root, oid: tip, ancestor: tagged, depth: -1, cache: gitCache }));
-  };
-  if (!(await taken(wanted))) return wanted;
-  for (let i = 2; ; i++) if (!(await taken(`${wanted}.${i}`))) return `${wanted}.${i}`;
 }
 
 /** What the model is told about each failing case: its call, what the assertions expect, why it failed. */

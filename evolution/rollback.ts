@@ -15,16 +15,15 @@ import {
   dirtyPaths,
   formatMessage,
   openEvalCache,
-  parseTrailers,
   readCommitFiles,
   resolveRef,
-  tagExists,
 } from "../ledger/index.js";
 import { fs, gitCache } from "../ledger/fs.js";
 import { RevertConflictError, revertCommit, revertTree } from "../ledger/revert.js";
 import type { Measurement } from "./evaluate.js";
 import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
 import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "./record.js";
+import { freeTagName, lastGenerationAt } from "./generations.js";
 import type { GenerationRecord } from "./record.js";
 
 const MODEL_NONE = "none";
@@ -110,7 +109,7 @@ export async function rollback(root: string, ref: string): Promise<RollbackResul
   cache.set(reverted.tree, setup.suite.hash, MODEL_NONE, measurement);
   await cache.flush();
 
-  const generation = (await lastGeneration(root, tip)) + 1;
+  const generation = (await lastGenerationAt(root, tip)) + 1;
   const { commit: targetCommit } = await git.readCommit({ fs, dir: root, oid: target, cache: gitCache });
   const targetSubject = targetCommit.message.split("\n", 1)[0] ?? "";
   const flips = before === null ? { fixed: [], broken: [] } : flippedCases(before, measurement);
@@ -135,7 +134,7 @@ export async function rollback(root: string, ref: string): Promise<RollbackResul
     candidates: 0,
     reverts: target,
   };
-  const tag = await freeTagName(root, `gen-${generation}`);
+  const tag = await freeTagName(root, `gen-${generation}`, tip);
   // The tree was measured on this tip: if someone moved the branch meanwhile, commitChanges refuses.
   const committed = await revertCommit(root, {
     branch,
@@ -176,20 +175,3 @@ async function applyTreeChanges(root: string, files: FileMap, from: string, to: 
   return out;
 }
 
-/** The newest Evolve-Generation number on the first-parent history of `tip` (0 when there is none); reads back only as far as it must. */
-export async function lastGeneration(root: string, tip: string): Promise<number> {
-  for (let at: string | undefined = tip; at !== undefined; ) {
-    const { commit } = await git.readCommit({ fs, dir: root, oid: at, cache: gitCache });
-    const value = parseTrailers(commit.message).get(TRAILER.generation);
-    const g = value === undefined ? Number.NaN : Number(value);
-    if (Number.isInteger(g)) return g;
-    at = commit.parent[0];
-  }
-  return 0;
-}
-
-/** `wanted`, or `wanted.2`, `wanted.3`, ... when taken (as the run loop names its tags). */
-export async function freeTagName(root: string, wanted: string): Promise<string> {
-  if (!(await tagExists(root, wanted))) return wanted;
-  for (let i = 2; ; i++) if (!(await tagExists(root, `${wanted}.${i}`))) return `${wanted}.${i}`;
-}

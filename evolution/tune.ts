@@ -13,11 +13,12 @@ import { errorText, type Provider } from "../agent/llm/provider.js";
 import { agentParams, PARAMS_FILE } from "../agent/runtime/params.js";
 import { openWorkspace, WorkspaceError, type Workspace } from "../agent/workspace.js";
 import { agentCasesOf } from "../golden-tests/agent-cases.js";
-import { appendAttempts, candidateTreeOid, commitChanges, currentBranch, firstParentLog, formatMessage, tagExists, unifiedDiff, type AttemptRecord, type LogEntry } from "../ledger/index.js";
+import { appendAttempts, candidateTreeOid, commitChanges, currentBranch, firstParentLog, formatMessage, unifiedDiff, type AttemptRecord } from "../ledger/index.js";
 import type { Sandbox } from "../sandbox/pool.js";
 import { abSummary, abTest, isImprovement, pairScores, type AbResult, type CaseScore } from "./ab-test.js";
 import { agentMeasurement, evaluateAgent, type AgentEvaluation } from "./agent-eval.js";
 import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER, type GenerationRecord } from "./record.js";
+import { freeTagName, lastGeneration } from "./generations.js";
 
 /** The trailer carrying the accepted variant's A/B figures. */
 export const AB_TRAILER = "Evolve-AB";
@@ -171,18 +172,6 @@ export interface TuneReport {
   stopReason: string;
 }
 
-function lastGeneration(log: readonly LogEntry[]): number {
-  for (const e of log) {
-    const g = Number(e.trailers.get(TRAILER.generation));
-    if (Number.isInteger(g)) return g;
-  }
-  return 0;
-}
-
-async function freeTag(root: string, wanted: string): Promise<string> {
-  if (!(await tagExists(root, wanted))) return wanted;
-  for (let i = 2; ; i++) if (!(await tagExists(root, `${wanted}.${i}`))) return `${wanted}.${i}`;
-}
 
 function withChanges(files: FileMap, changes: ReadonlyMap<string, string>): FileMap {
   const next = new Map(files);
@@ -313,7 +302,7 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
       candidates: tried.length,
     };
     const message = formatMessage(subjectOf(record), bodyOf(record), [...trailersOf(record), [AB_TRAILER, JSON.stringify(summary)]]);
-    const tag = await freeTag(o.root, `gen-${generation}`);
+    const tag = await freeTagName(o.root, `gen-${generation}`, ws.commit);
     const committed = await commitChanges(o.root, { branch, parent: ws.commit, changes: winner.variant.changes, message, tagName: tag, tagMessage: tagMessageOf(record) });
     finalScore = next.score;
     const entry: TunedGeneration = { generation, commit: committed.commit, tag, action: winner.variant.action, operator: winner.variant.operator, description: winner.variant.description, parentScore: base.score, score: next.score, ab: summary };

@@ -1,6 +1,8 @@
 /** Test helpers: temp dirs, the built CLI, native git. Everything real; nothing mocked. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { expect } from "vitest";
+import { commitChanges, formatMessage } from "../ledger/index.js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,4 +55,32 @@ export function git(cwd: string, ...args: string[]): string {
 export function gitStatus(cwd: string, ...args: string[]): { status: number; out: string } {
   const r = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...GIT_ENV } });
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Commit `changes` (path -> [from, to] text replacements in the current file) as generation `n`, tagged gen-n. */
+export async function generation(ws: string, n: number, subject: string, edits: Record<string, Array<[string, string]>>): Promise<string> {
+  const changes = new Map<string, string>();
+  for (const [file, replacements] of Object.entries(edits)) {
+    let text = readFileSync(path.join(ws, file), "utf8");
+    for (const [from, to] of replacements) {
+      if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
+      text = text.replace(from, to);
+    }
+    changes.set(file, text);
+  }
+  const out = await commitChanges(ws, {
+    branch: "main",
+    parent: git(ws, "rev-parse", "HEAD"),
+    changes,
+    message: formatMessage(`evolve: gen ${n}: ${subject}`, "", [["Evolve-Generation", String(n)], ["Evolve-Action", "code-modification"]]),
+    tagName: `gen-${n}`,
+  });
+  return out.commit;
+}
+
+/** `git fsck --strict` finds nothing: no error, warning, missing or broken object. */
+export function fsckClean(dir: string): void {
+  const r = gitStatus(dir, "fsck", "--strict");
+  expect(r.status, r.out).toBe(0);
+  expect(r.out).not.toMatch(/^(error|warning|missing|broken|bad)/m);
 }

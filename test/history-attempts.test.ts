@@ -7,16 +7,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { commitChanges, initRepository, readAttempts, type AttemptRecord } from "../ledger/index.js";
 import { appendAttempts, pruneAttempts } from "../ledger/attempts.js";
-import { evolve, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
+import { evolve, evolveJson, git, gitStatus, tempDir, fsckClean, generation } from "./helpers.js";
 
 const tmp = tempDir("evolve-attempts-");
 afterAll(() => tmp.cleanup());
 
-function fsckClean(dir: string): void {
-  const r = gitStatus(dir, "fsck", "--strict");
-  expect(r.status, r.out).toBe(0);
-  expect(r.out).not.toMatch(/^(error|warning|missing|broken|bad)/m);
-}
 
 describe("attempts: rejected candidates from a real run, and retention", () => {
   const ws = path.join(tmp.dir, "run");

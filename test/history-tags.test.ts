@@ -6,37 +6,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { commitChanges, formatMessage } from "../ledger/index.js";
-import { evolve, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
+import { evolve, evolveJson, git, gitStatus, tempDir, fsckClean, generation } from "./helpers.js";
 
 const tmp = tempDir("evolve-history-cli-");
 afterAll(() => tmp.cleanup());
 
-/** Commit `changes` (path -> [from, to] text replacements in the current file) as generation `n`, tagged gen-n. */
-async function generation(ws: string, n: number, subject: string, edits: Record<string, Array<[string, string]>>): Promise<string> {
-  const changes = new Map<string, string>();
-  for (const [file, replacements] of Object.entries(edits)) {
-    let text = readFileSync(path.join(ws, file), "utf8");
-    for (const [from, to] of replacements) {
-      if (!text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
-      text = text.replace(from, to);
-    }
-    changes.set(file, text);
-  }
-  const out = await commitChanges(ws, {
-    branch: "main",
-    parent: git(ws, "rev-parse", "HEAD"),
-    changes,
-    message: formatMessage(`evolve: gen ${n}: ${subject}`, "", [["Evolve-Generation", String(n)], ["Evolve-Action", "code-modification"]]),
-    tagName: `gen-${n}`,
-  });
-  return out.commit;
-}
 
-function fsckClean(dir: string): void {
-  const r = gitStatus(dir, "fsck", "--strict");
-  expect(r.status, r.out).toBe(0);
-  expect(r.out).not.toMatch(/^(error|warning|missing|broken|bad)/m);
-}
 
 const MEDIAN_BUG = "return (sorted[mid]! + sorted[mid + 1]!) / 2;";
 const MEDIAN_FIX = "return (sorted[mid]! + sorted[mid - 1]!) / 2;";
