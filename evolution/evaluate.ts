@@ -9,14 +9,11 @@ import type { Sandbox, CaseCall, CaseOutcome } from "../sandbox/pool.js";
 import { checkCase, scoreSuite, createCustomAssertionRunner } from "../golden-tests/index.js";
 import type { GoldenSuite, SuiteScore, CaseResult } from "../golden-tests/index.js";
 
-/** What a measured tree records: enough to judge it, and to cache it. */
-export interface Measurement {
-  score: number;
-  holdout: number | null;
-  passed: number;
-  failed: number;
-  total: number;
-  mustPassFailed: string[];
+/**
+ * What a measured tree records: enough to judge it, and to cache it. The suite's score without the
+ * per-assertion detail (which is only needed while checking), plus how long the sandbox took.
+ */
+export interface Measurement extends Omit<SuiteScore, "results"> {
   results: Array<Pick<CaseResult, "id" | "pass" | "score" | "reason">>;
   /** Wall time of the sandbox run, ms. */
   evalMs: number;
