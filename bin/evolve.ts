@@ -138,7 +138,9 @@ function modelOptions(cmd: Command): Command {
     .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
     .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
     .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt);
+    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+    .option("--snap <dir>", "put a snapshot of this TypeScript project into the system prompt ({{context}})")
+    .option("--snap-budget <tokens>", "token budget of that snapshot (default 1500)", positiveInt);
 }
 
 modelOptions(program.command("ask").description("the agent answers one request with its model, prompt and tools (tools run in the sandbox); the answer streams to stdout"))

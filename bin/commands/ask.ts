@@ -17,6 +17,20 @@ export interface AgentFlags {
   baseUrl?: string;
   threads?: number;
   maxSteps?: number;
+  /** A project directory whose snapshot goes into the system prompt (`{{context}}`). */
+  snap?: string;
+  snapBudget?: number;
+}
+
+/** The system-prompt context for --snap: a token-budgeted map of the target project's TypeScript. */
+export async function snapContext(flags: AgentFlags): Promise<{ context?: string }> {
+  if (flags.snap === undefined) return {};
+  const { readTypeScriptProject } = await import("../../snapshots/read-dir.js");
+  const { buildSnapshot } = await import("../../snapshots/snapshot.js");
+  const path = await import("node:path");
+  const root = path.resolve(flags.snap);
+  const snapshot = buildSnapshot(readTypeScriptProject(root), { evolvable: () => true, tokenBudget: flags.snapBudget ?? 1500, label: `project ${path.basename(root)}` });
+  return { context: snapshot.text };
 }
 
 export interface AskFlags extends AgentFlags {
@@ -64,7 +78,9 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
     return;
   }
   try {
+    const snap = await snapContext(flags);
     const result = await runAgent({
+      ...snap,
       agent: session.agent,
       provider: session.provider,
       sandbox: session.sandbox,

@@ -8,7 +8,7 @@ import type { ChatMessage } from "../../agent/llm/provider.js";
 import { runAgent } from "../../agent/runtime/run.js";
 import { openAgentSession } from "../../agent/runtime/session.js";
 import { c, EXIT } from "../output.js";
-import { failClean, providerFlags, stepLine, type AgentFlags } from "./ask.js";
+import { failClean, providerFlags, snapContext, stepLine, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 /** Earlier turns kept as context: a small model's window fills quickly. */
@@ -16,7 +16,10 @@ const HISTORY_TURNS = 4;
 
 export async function chatCommand(flags: AgentFlags): Promise<void> {
   let session;
+  let snap: { context?: string };
   try {
+    // The snapshot first: if the project cannot be read, no model or sandbox has been started.
+    snap = await snapContext(flags);
     session = await openAgentSession(workspaceFromFlag(flags.workspace), providerFlags(flags));
   } catch (err) {
     failClean(err);
@@ -37,6 +40,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
       } else if (request) {
         try {
           const result = await runAgent({
+            ...snap,
             agent: session.agent,
             provider: session.provider,
             sandbox: session.sandbox,

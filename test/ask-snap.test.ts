@@ -1,0 +1,55 @@
+/** `evolve ask --snap DIR`: a snapshot of another TypeScript project goes into the system prompt. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { CLI, GIT_ENV, evolveJson, tempDir } from "./helpers.js";
+import { fakeOllama } from "./llm-fake-servers.js";
+import type { FakeServer } from "./llm-fake-servers.js";
+
+function evolveAsync(args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr }));
+  });
+}
+
+describe("evolve ask --snap", () => {
+  const tmp = tempDir();
+  const ws = path.join(tmp.dir, "textkit");
+  const target = path.join(tmp.dir, "target");
+  let server: FakeServer;
+
+  beforeAll(async () => {
+    evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
+    mkdirSync(path.join(target, "src"), { recursive: true });
+    writeFileSync(path.join(target, "src", "billing.ts"), "/** Total of an invoice in cents. */\nexport function invoiceTotalCents(lines: number[]): number {\n  return lines.reduce((a, b) => a + b, 0);\n}\n");
+    server = await fakeOllama();
+    server.plan = () => ({ chunks: [JSON.stringify({ action: "answer", text: "done" })] });
+  });
+  afterAll(async () => {
+    await server.close();
+    tmp.cleanup();
+  });
+
+  it("puts the target project's exported signatures into the system prompt", async () => {
+    const r = await evolveAsync(["ask", "what does billing do?", "-w", ws, "--provider", "ollama", "--model", "llama3", "--base-url", server.url, "--snap", target, "--json"], tmp.dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).answer).toBe("done");
+    const sent = server.seen.filter((s) => s.path === "/api/chat" || s.path === "/api/generate").map((s) => JSON.stringify(s.body));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent[0]).toContain("invoiceTotalCents");
+  });
+
+  it("without --snap, the target is not mentioned", async () => {
+    const before = server.seen.length;
+    const r = await evolveAsync(["ask", "what does billing do?", "-w", ws, "--provider", "ollama", "--model", "llama3", "--base-url", server.url, "--json"], tmp.dir);
+    expect(r.status, r.stderr).toBe(0);
+    const sent = server.seen.slice(before).map((s) => JSON.stringify(s.body)).join("\n");
+    expect(sent).not.toContain("invoiceTotalCents");
+  });
+});
