@@ -7,19 +7,21 @@
  *                                          pipeline's fields at the top level (candidatesPerSecond,
  *                                          naiveRatio, ...) and `history`
  *   npm run bench -- --quick               fewer repeats and samples
- *   npm run bench -- --only history        one part: pipeline | history
+ *   npm run bench -- --only history        one part: pipeline | history | llm (the real test model; skipped when absent)
  *   npm run bench -- --repeats N --naive N passed on to the pipeline benchmark
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { historyBench, historyTable } from "./history.js";
+import { llmBench } from "./llm.js";
+import type { LlmBenchResult } from "./llm.js";
 import type { HistoryResult } from "./history.js";
 
 interface Args {
   json: boolean;
   quick: boolean;
-  only: "pipeline" | "history" | null;
+  only: "pipeline" | "history" | "llm" | null;
   pipelineArgs: string[];
 }
 
@@ -31,13 +33,13 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--quick") args.quick = true;
     else if (a === "--only") {
       const v = argv[++i];
-      if (v !== "pipeline" && v !== "history") throw new Error(`bench: --only takes pipeline or history, got ${v ?? "nothing"}`);
+      if (v !== "pipeline" && v !== "history" && v !== "llm") throw new Error(`bench: --only takes pipeline, history or llm, got ${v ?? "nothing"}`);
       args.only = v;
     } else if (a === "--repeats" || a === "--naive") {
       const v = argv[++i];
       if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new Error(`bench: ${a} takes a whole number >= 1, got ${v ?? "nothing"}`);
       args.pipelineArgs.push(a, v);
-    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history, --repeats N, --naive N`);
+    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm, --repeats N, --naive N`);
   }
   if (args.quick && !args.pipelineArgs.includes("--repeats")) args.pipelineArgs.push("--repeats", "1");
   if (args.quick && !args.pipelineArgs.includes("--naive")) args.pipelineArgs.push("--naive", "3");
@@ -75,18 +77,24 @@ async function main(): Promise<void> {
   const started = performance.now();
   const say = (s: string) => (args.json ? process.stderr : process.stdout).write(`${s}\n`);
   let piped: Record<string, unknown> | null = null;
-  if (args.only !== "history") piped = await pipeline(args.pipelineArgs, args.json);
+  if (args.only === null || args.only === "pipeline") piped = await pipeline(args.pipelineArgs, args.json);
   let history: HistoryResult | null = null;
-  if (args.only !== "pipeline") {
+  if (args.only === null || args.only === "history") {
     say("");
     say(`history bench${args.quick ? " (quick)" : ""}:`);
     history = await historyBench({ quick: args.quick, say });
     say("");
     say(historyTable(history));
   }
+  let llm: LlmBenchResult | null = null;
+  if (args.only === null || args.only === "llm") {
+    say("");
+    say("llm bench:");
+    llm = await llmBench(say);
+  }
   const wallMs = Math.round(performance.now() - started);
   say(`\nbench finished in ${(wallMs / 1000).toFixed(1)} s`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), benchWallMs: wallMs }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), benchWallMs: wallMs }, null, 2)}\n`);
 }
 
 await main();
