@@ -72,7 +72,7 @@ export interface RunOptions {
 }
 
 export type RunEvent =
-  | { type: "start"; workspace: string; branch: string; generation: number; score: number; holdout: number | null; passed: number; total: number; budget: number }
+  | { type: "start"; workspace: string; branch: string; generation: number; score: number; holdout: number | null; passed: number; total: number; budget: number; perGeneration: number; generations: number }
   | { type: "rollback"; reverted: string; commit: string; reason: string }
   | { type: "round"; generation: number; round: number; edits: number; suspicious: number }
   | { type: "candidate"; generation: number; evaluated: number; budget: number; stage: string; accepted: boolean; reason: string }
@@ -241,7 +241,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     }
     const initial = base;
     history.push(metricsOf(generation - 1, base));
-    emit({ type: "start", workspace: root, branch, generation: generation - 1, score: base.score, holdout: base.holdout, passed: base.passed, total: base.total, budget: evo.budget });
+    emit({ type: "start", workspace: root, branch, generation: generation - 1, score: base.score, holdout: base.holdout, passed: base.passed, total: base.total, budget: evo.budget, perGeneration: evo.perGeneration, generations: evo.generations });
 
     let stream: Iterator<Candidate> | null = null;
     while (true) {

@@ -147,7 +147,12 @@ describe("evolve run refuses bad input and changes nothing", () => {
     git(host, "add", ".");
     git(host, "commit", "-qm", "host repo");
     const hostHead = git(host, "rev-parse", "HEAD");
-    const r = evolveJson<RunJson>(["run", "--budget", "5", "--generations", "1"], host);
+    const raw = evolve(["run", "--budget", "5", "--generations", "1", "--json"], host);
+    expect(raw.status, raw.stderr).toBe(0);
+    // What the budget buys is said before it is spent, with a warning when it is below one round.
+    expect(raw.stderr).toMatch(/budget: 5 candidates = at most 1 of 1 rounds of 32 candidates/);
+    expect(raw.stderr).toMatch(/warning: the budget \(5\) is smaller than one round \(32 candidates\)/);
+    const r = JSON.parse(raw.stdout) as RunJson;
     expect(r.workspace.startsWith(path.join(host, "workspaces", "textkit-"))).toBe(true);
     expect(existsSync(path.join(r.workspace, ".git"))).toBe(true);
     expect(git(host, "rev-parse", "HEAD")).toBe(hostHead);

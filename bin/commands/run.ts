@@ -87,7 +87,10 @@ function renderer(out: Out, wantBar: boolean): { event: (e: RunEvent) => void; s
       switch (e.type) {
         case "start":
           score = e.score;
-          out.say(`Evolving ${c.bold(e.workspace)} on branch ${c.bold(e.branch)}: generation ${e.generation}, train score ${fixed(e.score)}${e.holdout === null ? "" : `, holdout ${fixed(e.holdout)}`}, ${e.passed}/${e.total} cases pass; budget ${e.budget} candidates`);
+          out.say(`Evolving ${c.bold(e.workspace)} on branch ${c.bold(e.branch)}: generation ${e.generation}, train score ${fixed(e.score)}${e.holdout === null ? "" : `, holdout ${fixed(e.holdout)}`}, ${e.passed}/${e.total} cases pass`);
+          // Say what the budget buys before spending it (a budget that silently buys one round surprises people).
+          out.say(`  budget: ${e.budget} candidates = at most ${Math.min(e.generations, Math.ceil(e.budget / e.perGeneration))} of ${e.generations} rounds of ${e.perGeneration} candidates`);
+          if (e.budget < e.perGeneration) out.say(`  ${c.yellow("warning")}: the budget (${e.budget}) is smaller than one round (${e.perGeneration} candidates): at most one partial round will run; raise --budget`);
           if (wantBar && out.isTTY) {
             bar = new cliProgress.SingleBar({ format: "  candidates {bar} {value}/{total}  score {score}", hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
             bar.start(e.budget, 0, { score: fixed(e.score) });
