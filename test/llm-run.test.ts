@@ -84,4 +84,21 @@ describe.skipIf(!existsSync(MODEL))(`evolve run --proposer llm with the real mod
     expect(git(ws, "status", "--porcelain")).toBe("");
     expect(gitStatus(ws, "fsck", "--strict").status).toBe(0);
   }, 180_000);
+
+  it("evolve run --model on the storyteller example improves its agent-level cases by parameter search or prompt tuning", async () => {
+    const story = path.join(tmp.dir, "storyteller");
+    evolveJson(["init", story, "--example", "storyteller"], tmp.dir);
+    const r = await evolveAsync(["run", "-w", story, "--model", MODEL, "--json"], tmp.dir);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.tune.finalScore).toBeGreaterThan(out.tune.initialScore);
+    expect(out.tune.generations.length).toBeGreaterThanOrEqual(1);
+    const g = out.tune.generations[0];
+    expect(["parameter-adjustment", "prompt-tuning"]).toContain(git(story, "log", "-1", "--format=%(trailers:key=Evolve-Action,valueonly)", g.commit));
+    const ab = JSON.parse(git(story, "log", "-1", "--format=%(trailers:key=Evolve-AB,valueonly)", g.commit));
+    expect(ab.p).toBeLessThanOrEqual(0.05);
+    expect(ab.wins).toBeGreaterThan(ab.losses);
+    expect(git(story, "rev-parse", `${g.tag}^{commit}`)).toBe(g.commit);
+    expect(gitStatus(story, "fsck", "--strict").status).toBe(0);
+  }, 240_000);
 });

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import cliProgress from "cli-progress";
-import { findWorkspaceRoot, WorkspaceError } from "../../agent/workspace.js";
+import { findWorkspaceRoot, openWorkspace, WorkspaceError } from "../../agent/workspace.js";
 import { initWorkspace } from "../../agent/init.js";
 import { runEvolution } from "../../evolution/controller.js";
 import type { RunEvent, RunSummary } from "../../evolution/controller.js";
@@ -48,10 +48,30 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     });
     render.stop();
     printSummary(out, summary);
-    if (out.isJson) out.json(jsonOf(summary));
+    const tuned = await tunePhase(root, flags, out);
+    if (out.isJson) out.json({ ...(jsonOf(summary) as object), ...(tuned === null ? {} : { tune: tuned }) });
   } catch (e) {
     fail(e);
   }
+}
+
+/**
+ * Prompt tuning and parameter search, when the workspace has agent-level cases and a model (from
+ * the config or the flags): the improvement actions for what code mutations cannot reach.
+ */
+async function tunePhase(root: string, flags: RunFlags, out: Out): Promise<unknown> {
+  const ws = await openWorkspace(root);
+  if ((ws.suite.agentCases?.length ?? 0) === 0) return null;
+  if (flags.model === undefined && ws.config.model.provider === "none") {
+    out.say(`${ws.suite.agentCases!.length} agent-level case(s) not tuned: no model (pass --provider and --model, or set model in evolve.config.yaml)`);
+    return null;
+  }
+  const { tuneWorkspace } = await import("./tune.js");
+  out.say("");
+  out.say(c.bold("Prompt tuning and parameter search on the agent-level cases:"));
+  const { report, stats } = await tuneWorkspace(root, { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads }, (line) => out.say(`  ${line}`));
+  out.say(`${report.stopReason}. Agent-level score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed; response cache ${stats.hits} hit(s), ${stats.misses} miss(es).`);
+  return { initialScore: report.initialScore, finalScore: report.finalScore, model: report.model, generations: report.generations.map((g) => ({ generation: g.generation, commit: g.commit, tag: g.tag, score: g.score, action: g.action })), stopReason: report.stopReason, cache: stats };
 }
 
 async function resolveWorkspace(flags: RunFlags, out: Out): Promise<string> {

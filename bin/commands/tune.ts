@@ -5,14 +5,14 @@
  * unchanged prompt with unchanged parameters costs no model time, in this run or the next.
  */
 import path from "node:path";
-import { createResponseCache } from "../../agent/llm/cache.js";
+import { createResponseCache, type CacheStats } from "../../agent/llm/cache.js";
 import { LlmError } from "../../agent/llm/provider.js";
 import { describeSettings, resolveSettings, selectProvider, type ModelSection } from "../../agent/llm/select.js";
 import { openWorkspace, WorkspaceError } from "../../agent/workspace.js";
 import { gitdirOf } from "../../ledger/fs.js";
 import { createSandbox } from "../../sandbox/pool.js";
 import { abSummary } from "../../evolution/ab-test.js";
-import { tune, type TuneEvent } from "../../evolution/tune.js";
+import { tune, type TuneEvent, type TuneReport } from "../../evolution/tune.js";
 import { c, fail, output, EXIT } from "../output.js";
 import { providerFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
@@ -56,6 +56,23 @@ export async function tuneCommand(flags: TuneFlags): Promise<void> {
     fail(new WorkspaceError(`--alpha: expected a number between 0 and 1, got ${flags.alpha}`));
     return;
   }
+  try {
+    const { report, stats } = await tuneWorkspace(root, flags, (line) => out.say(line));
+    const calls = stats.hits + stats.misses;
+    out.say(`${report.stopReason}. Score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed, ${report.rejected} variant(s) rejected (evolve attempts).`);
+    out.say(`response cache: ${stats.hits} hit(s), ${stats.misses} miss(es), ${stats.bypassed} uncacheable${calls ? ` (hit rate ${(stats.hits / calls).toFixed(2)})` : ""}`);
+    if (out.isJson) out.json({ ...report, cache: stats });
+    process.exitCode = EXIT.ok;
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/**
+ * Tune a workspace's agent-level cases with the configured (or flagged) model: used by `evolve tune`
+ * and by `evolve run` when the workspace has agent-level cases and a model.
+ */
+export async function tuneWorkspace(root: string, flags: TuneFlags, say: (line: string) => void): Promise<{ report: TuneReport; stats: CacheStats }> {
   let cleanup: () => Promise<void> = async () => undefined;
   try {
     const ws = await openWorkspace(root);
@@ -69,7 +86,7 @@ export async function tuneCommand(flags: TuneFlags): Promise<void> {
     cleanup = async () => {
       await Promise.allSettled([provider.close(), sandbox.destroy()]);
     };
-    out.say(`tuning ${root} with ${describeSettings(settings)}`);
+    say(`tuning ${root} with ${describeSettings(settings)}`);
     const report = await tune({
       root,
       provider,
@@ -78,17 +95,11 @@ export async function tuneCommand(flags: TuneFlags): Promise<void> {
       ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
       ...(flags.repeats !== undefined ? { repeats: flags.repeats } : {}),
       ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
-      onEvent: (e) => out.say(eventLine(e)),
+      onEvent: (e) => say(eventLine(e)),
     });
-    const stats = { ...cache.stats };
-    const calls = stats.hits + stats.misses;
-    out.say(`${report.stopReason}. Score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed, ${report.rejected} variant(s) rejected (evolve attempts).`);
-    out.say(`response cache: ${stats.hits} hit(s), ${stats.misses} miss(es), ${stats.bypassed} uncacheable${calls ? ` (hit rate ${(stats.hits / calls).toFixed(2)})` : ""}`);
-    if (out.isJson) out.json({ ...report, cache: stats });
-    process.exitCode = EXIT.ok;
-  } catch (err) {
-    fail(err);
+    return { report, stats: { ...cache.stats } };
   } finally {
     await cleanup();
   }
 }
+
