@@ -1,22 +1,11 @@
 /** `evolve ask --snap DIR`: a snapshot of another TypeScript project goes into the system prompt. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { CLI, GIT_ENV, evolveJson, tempDir } from "./helpers.js";
+import { evolveJson, tempDir, evolveAsync } from "./helpers.js";
 import { fakeOllama } from "./llm-fake-servers.js";
 import type { FakeServer } from "./llm-fake-servers.js";
 
-function evolveAsync(args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
-}
 
 describe("evolve ask --snap", () => {
   const tmp = tempDir();

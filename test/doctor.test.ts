@@ -2,26 +2,14 @@
  * `evolve doctor`: for each way a model set-up goes wrong it names the problem and exits 1; a working
  * one exits 0. Real processes, a real HTTP server speaking Ollama's API, a closed port, a missing file.
  */
-import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort, fakeOllama, type FakeServer } from "./llm-fake-servers.js";
-import { CLI, GIT_ENV, ROOT, evolve, git, tempDir } from "./helpers.js";
+import { ROOT, evolve, evolveAsync, git, tempDir } from "./helpers.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
 
-function doctor(args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "doctor", ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe("evolve doctor", { timeout: 60_000 }, () => {
   let fake: FakeServer;
@@ -37,20 +25,20 @@ describe("evolve doctor", { timeout: 60_000 }, () => {
 
   it("names a missing model file", async () => {
     const missing = path.join(tmp.dir, "nowhere", "model.gguf");
-    const r = await doctor(["--provider", "node-llama-cpp", "--model", missing], tmp.dir);
+    const r = await evolveAsync(["doctor", "--provider", "node-llama-cpp", "--model", missing], tmp.dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain(`problem: model file ${missing} does not exist`);
   });
 
   it("says the server is down (a closed port)", async () => {
     const port = await closedPort();
-    const r = await doctor(["--provider", "ollama", "--model", "llama3", "--base-url", `http://127.0.0.1:${port}`], tmp.dir);
+    const r = await evolveAsync(["doctor", "--provider", "ollama", "--model", "llama3", "--base-url", `http://127.0.0.1:${port}`], tmp.dir);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`problem: cannot connect to Ollama at http://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
   });
 
   it("says a model is not pulled, and lists the ones that are", async () => {
-    const r = await doctor(["--provider", "ollama", "--model", "mistral", "--base-url", fake.url, "--json"], tmp.dir);
+    const r = await evolveAsync(["doctor", "--provider", "ollama", "--model", "mistral", "--base-url", fake.url, "--json"], tmp.dir);
     expect(r.status).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(false);
@@ -65,23 +53,23 @@ describe("evolve doctor", { timeout: 60_000 }, () => {
     const { readFileSync } = await import("node:fs");
     writeFileSync(cfg, readFileSync(cfg, "utf8").replace("provider: none", `provider: ollama\n  name: llama3\n  baseUrl: ${fake.url}\n  retries: 0`));
     git(dir, "commit", "-qam", "use ollama");
-    const ok = await doctor([], dir);
+    const ok = await evolveAsync(["doctor"], dir);
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`config: ${cfg}`);
     expect(ok.stdout).toMatch(/ok: llama3:latest is ready \(identity ollama:llama3:latest@365c0bd3/);
-    const flagged = await doctor(["--model", "phi3"], dir);
+    const flagged = await evolveAsync(["doctor", "--model", "phi3"], dir);
     expect(flagged.status).toBe(1);
     expect(flagged.stdout).toContain("problem: model phi3 is not pulled");
   });
 
   it("refuses an unknown provider as bad input (exit 2)", async () => {
-    const r = await doctor(["--provider", "gpt"], tmp.dir);
+    const r = await evolveAsync(["doctor", "--provider", "gpt"], tmp.dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--provider: unknown provider "gpt"');
   });
 
   it.skipIf(!existsSync(MODEL))("is OK for the real GGUF model", async () => {
-    const r = await doctor(["--provider", "node-llama-cpp", "--model", MODEL], tmp.dir);
+    const r = await evolveAsync(["doctor", "--provider", "node-llama-cpp", "--model", MODEL], tmp.dir);
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ok: .*stories260K\.gguf is ready \(identity gguf-sha256:[0-9a-f]{64}, context \d+ tokens\)/);
   });

@@ -1,5 +1,5 @@
 /** Test helpers: temp dirs, the built CLI, native git. Everything real; nothing mocked. */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { expect } from "vitest";
 import { commitChanges, formatMessage } from "../ledger/index.js";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -39,6 +39,23 @@ export function evolve(args: readonly string[], cwd: string, env: Record<string,
     timeout: 240_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The CLI as a child process without blocking this process: tests whose fake model servers live in
+ * this process must keep answering while the CLI runs. `input` is written to its stdin.
+ */
+export function evolveAsync(args: readonly string[], cwd: string, input?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
 }
 
 /** Parses the one JSON object a --json command prints on stdout. */
@@ -83,4 +100,14 @@ export function fsckClean(dir: string): void {
   const r = gitStatus(dir, "fsck", "--strict");
   expect(r.status, r.out).toBe(0);
   expect(r.out).not.toMatch(/^(error|warning|missing|broken|bad)/m);
+}
+
+/** A provider stream's chunks, in order, and the completion it ends with. */
+export async function collectStream<C>(gen: AsyncGenerator<string, C>): Promise<{ chunks: string[]; completion: C }> {
+  const chunks: string[] = [];
+  for (;;) {
+    const step = await gen.next();
+    if (step.done) return { chunks, completion: step.value };
+    chunks.push(step.value);
+  }
 }

@@ -11,7 +11,7 @@ import { createOpenAiProvider } from "../agent/llm/openai.js";
 import { type Completion, LlmError, type Provider } from "../agent/llm/provider.js";
 import { generateJson } from "../agent/llm/structured.js";
 import { type FakeServer, OLLAMA_MODELS, closedPort, fakeOllama, fakeOpenAi } from "./llm-fake-servers.js";
-import { tempDir } from "./helpers.js";
+import { collectStream, tempDir } from "./helpers.js";
 
 const FAST = { retries: 2, backoffMs: 5, timeoutMs: 5000 };
 const servers: FakeServer[] = [];
@@ -32,14 +32,6 @@ async function openai(models?: string[]): Promise<FakeServer> {
   return s;
 }
 
-async function collect(gen: AsyncGenerator<string, Completion>): Promise<{ chunks: string[]; completion: Completion }> {
-  const chunks: string[] = [];
-  for (;;) {
-    const step = await gen.next();
-    if (step.done) return { chunks, completion: step.value };
-    chunks.push(step.value);
-  }
-}
 
 /** Runs a stream to its error, keeping the chunks that arrived before it. */
 async function failure(gen: AsyncGenerator<string, Completion>): Promise<{ chunks: string[]; error: LlmError }> {
@@ -64,7 +56,7 @@ describe("Ollama provider", () => {
     s.plan = () => ({ chunks: ["Once", " upon", " a", " time"] });
     const p = createOllamaProvider({ baseUrl: s.url, model: "llama3", http: FAST });
     const schema = { type: "object", properties: { op: { enum: ["a", "b"] } }, required: ["op"] };
-    const { chunks, completion } = await collect(p.stream("Tell me", { temperature: 0.2, topP: 0.9, maxTokens: 64, stop: ["\n\n"], seed: 7, schema }));
+    const { chunks, completion } = await collectStream(p.stream("Tell me", { temperature: 0.2, topP: 0.9, maxTokens: 64, stop: ["\n\n"], seed: 7, schema }));
     expect(chunks).toEqual(["Once", " upon", " a", " time"]);
     expect(completion).toMatchObject({ text: "Once upon a time", tokens: { prompt: 7, completion: 4 }, cached: false });
     expect(completion.firstTokenMs).not.toBeNull();
@@ -245,7 +237,7 @@ describe("response cache over a real server", () => {
 
     const first = await p.complete("q", { temperature: 0, maxTokens: 10 });
     const requestsAfterFirst = s.seen.length;
-    const { chunks, completion: again } = await collect(p.stream("q", { temperature: 0, maxTokens: 10 }));
+    const { chunks, completion: again } = await collectStream(p.stream("q", { temperature: 0, maxTokens: 10 }));
     expect(s.seen.length).toBe(requestsAfterFirst); // not even /api/tags
     expect(again).toMatchObject({ text: first.text, cached: true, tokens: first.tokens });
     expect(chunks).toEqual([first.text]);
@@ -304,7 +296,7 @@ describe("OpenAI-compatible provider", () => {
     s.plan = () => ({ chunks: ['{"op"', ':"a"}'] });
     const p = createOpenAiProvider({ baseUrl: `${s.url}/v1`, model: "qwen2.5-coder-7b-instruct", http: FAST });
     const schema = { type: "object", properties: { op: { enum: ["a", "b"] } }, required: ["op"], additionalProperties: false };
-    const { chunks, completion } = await collect(p.stream("Pick one", { temperature: 0, topP: 0.5, maxTokens: 32, stop: ["END"], seed: 11, schema }));
+    const { chunks, completion } = await collectStream(p.stream("Pick one", { temperature: 0, topP: 0.5, maxTokens: 32, stop: ["END"], seed: 11, schema }));
     expect(chunks).toEqual(['{"op"', ':"a"}']);
     expect(completion).toMatchObject({ text: '{"op":"a"}', tokens: { prompt: 9, completion: 2 }, cached: false });
     const req = s.seen.find((r) => r.path === "/v1/chat/completions");
@@ -384,7 +376,7 @@ describe("providers share the interface", () => {
     const a = await openai();
     const providers: Provider[] = [createOllamaProvider({ baseUrl: o.url, model: "llama3", http: FAST }), createOpenAiProvider({ baseUrl: `${a.url}/v1`, http: FAST })];
     for (const p of providers) {
-      const { completion } = await collect(p.stream("hi"));
+      const { completion } = await collectStream(p.stream("hi"));
       const c = await p.complete("hi");
       expect(c.text).toBe(completion.text);
       expect(c.text).toBe("Hello, world");

@@ -9,23 +9,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cached, createResponseCache } from "../agent/llm/cache.js";
 import { createLlamaCppProvider } from "../agent/llm/llama-cpp.js";
-import { LlmError, type Completion, type Provider } from "../agent/llm/provider.js";
+import { LlmError, type Provider } from "../agent/llm/provider.js";
 import { generateJson } from "../agent/llm/structured.js";
 import { doctor } from "../agent/llm/doctor.js";
-import { ROOT } from "./helpers.js";
+import { ROOT, collectStream } from "./helpers.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
 const present = existsSync(MODEL);
 const settings = { modelPath: MODEL, threads: 1, contextSize: 512 };
 
-async function collect(gen: AsyncGenerator<string, Completion>): Promise<{ chunks: string[]; completion: Completion }> {
-  const chunks: string[] = [];
-  for (;;) {
-    const step = await gen.next();
-    if (step.done) return { chunks, completion: step.value };
-    chunks.push(step.value);
-  }
-}
 
 describe("node-llama-cpp provider: bad settings", () => {
   it("health() and info() name a missing model file", async () => {
@@ -68,7 +60,7 @@ if (!present) {
     });
 
     it("streams chunks whose concatenation is the completion text", async () => {
-      const { chunks, completion } = await collect(p.stream("Once upon a time", { temperature: 0, maxTokens: 24 }));
+      const { chunks, completion } = await collectStream(p.stream("Once upon a time", { temperature: 0, maxTokens: 24 }));
       expect(chunks.length).toBeGreaterThan(3);
       expect(chunks.join("")).toBe(completion.text);
       expect(completion.text.length).toBeGreaterThan(10);

@@ -17,23 +17,10 @@ import type { AttemptRecord } from "../ledger/attempts.js";
 import { buildSnapshot } from "../snapshots/snapshot.js";
 import { fakeOllama } from "./llm-fake-servers.js";
 import { ROOT } from "./helpers.js";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { exampleFiles } from "../agent/init.js";
 
-function textkitFiles(): Map<string, string> {
-  const root = path.join(ROOT, "examples", "textkit");
-  const out = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out.set(path.relative(root, full).split(path.sep).join("/"), readFileSync(full, "utf8"));
-    }
-  };
-  walk(root);
-  return out;
-}
 
-const files = textkitFiles();
+const files = exampleFiles("textkit");
 const evolvable = (p: string) => p.startsWith("agent/");
 const TEXT = "agent/tools/text.ts";
 

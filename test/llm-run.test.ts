@@ -3,26 +3,14 @@
  * ledger as the built-in operators; unusable answers are kept as attempts with their reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { CLI, GIT_ENV, ROOT, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
+import { ROOT, evolveJson, git, gitStatus, tempDir, evolveAsync } from "./helpers.js";
 import { fakeOllama } from "./llm-fake-servers.js";
 import type { FakeServer } from "./llm-fake-servers.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
 
-/** The CLI run asynchronously: the fake server lives in this process and must keep answering. */
-function evolveAsync(args: string[], cwd: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr }));
-  });
-}
 
 const TEXT = "agent/tools/text.ts";
 

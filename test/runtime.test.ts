@@ -4,8 +4,7 @@
  * format and against the real test model (stories260K.gguf: it writes stories, so only plumbing is
  * checked, never meaning).
  */
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileMap } from "../agent/files.js";
@@ -20,39 +19,13 @@ import { fillTemplate } from "../agent/runtime/template.js";
 import { prepareAgent, runAgent } from "../agent/runtime/run.js";
 import { createSandbox } from "../sandbox/pool.js";
 import { fakeOllama, type FakeServer } from "./llm-fake-servers.js";
-import { CLI, GIT_ENV, ROOT, evolve, tempDir } from "./helpers.js";
+import { ROOT, evolve, evolveAsync, tempDir } from "./helpers.js";
+import { exampleFiles } from "../agent/init.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
 const present = existsSync(MODEL);
 
-/** The textkit example's files as a FileMap (what a workspace holds at HEAD). */
-function textkitFiles(): Map<string, string> {
-  const base = path.join(ROOT, "examples", "textkit");
-  const files = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files.set(path.relative(base, full).split(path.sep).join("/"), readFileSync(full, "utf8"));
-    }
-  };
-  walk(base);
-  return files;
-}
 
-/** The CLI as a child process without blocking this process (the fake servers live here). */
-function run(args: string[], cwd: string, input?: string): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ status: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
-}
 
 /** A JSON reply cut into small chunks, as a server streams it. */
 const chunked = (value: unknown, size = 7): string[] => {
@@ -86,7 +59,7 @@ describe("templates", () => {
 });
 
 describe("tool catalogue and decisions", () => {
-  const files = textkitFiles();
+  const files = exampleFiles("textkit");
   const tools = toolCatalogue(files, ["slugify", "searchNotes", "clamp"]);
 
   it("reads signatures, docs and argument schemas from the tool sources", () => {
@@ -142,7 +115,7 @@ describe("evolve ask / chat against a fake Ollama server", { timeout: 60_000 }, 
   it("runs the tool the model picks in the sandbox and feeds its real output back", async () => {
     const start = fake.seen.length;
     fake.plan = (n) => ({ chunks: n % 2 === 0 ? chunked({ action: "tool", tool: "slugify", args: ["Hello World"] }) : chunked({ action: "answer", text: "The slug is hello-world." }) });
-    const r = await run(["ask", "Slugify Hello World", ...flags(), "--json"], ws.dir);
+    const r = await evolveAsync(["ask", "Slugify Hello World", ...flags(), "--json"], ws.dir);
     expect(r.status, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(true);
@@ -160,7 +133,7 @@ describe("evolve ask / chat against a fake Ollama server", { timeout: 60_000 }, 
 
   it("refuses a reply that does not fit, tells the model why, and fails after maxSteps", async () => {
     fake.plan = () => ({ chunks: ['{"action":"tool","tool":"slugify","args":[42]}'] });
-    const r = await run(["ask", "x", ...flags(), "--max-steps", "2", "--json"], ws.dir);
+    const r = await evolveAsync(["ask", "x", ...flags(), "--max-steps", "2", "--json"], ws.dir);
     expect(r.status).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(false);
@@ -172,7 +145,7 @@ describe("evolve ask / chat against a fake Ollama server", { timeout: 60_000 }, 
   it("evolve chat answers each stdin line, keeps earlier turns, and stops at /exit", async () => {
     const start = fake.seen.length;
     fake.plan = (n) => ({ chunks: chunked({ action: "answer", text: `answer ${n}` }) });
-    const r = await run(["chat", ...flags()], ws.dir, "first question\n\nsecond question\n/exit\nnever asked\n");
+    const r = await evolveAsync(["chat", ...flags()], ws.dir, "first question\n\nsecond question\n/exit\nnever asked\n");
     expect(r.status, r.stderr).toBe(0);
     const answers = r.stdout.trim().split("\n");
     expect(answers).toHaveLength(2);
@@ -186,7 +159,7 @@ describe("evolve ask / chat against a fake Ollama server", { timeout: 60_000 }, 
   });
 
   it("says the server is down instead of crashing", async () => {
-    const r = await run(["ask", "hi", "--workspace", dir, "--provider", "ollama", "--model", "llama3", "--base-url", "http://127.0.0.1:9"], ws.dir);
+    const r = await evolveAsync(["ask", "hi", "--workspace", dir, "--provider", "ollama", "--model", "llama3", "--base-url", "http://127.0.0.1:9"], ws.dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: .*127\.0\.0\.1:9/m);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
@@ -200,7 +173,7 @@ if (!present) {
 } else {
   describe("agent runtime with the real model", { timeout: 120_000 }, () => {
     it("streams the answer in chunks that add up to it, with tools run in the sandbox", async () => {
-      const files: FileMap = textkitFiles();
+      const files: FileMap = exampleFiles("textkit");
       const config = parseConfig(files.get("evolve.config.yaml")!);
       const agent = await prepareAgent(files, config);
       const provider = createLlamaCppProvider({ modelPath: MODEL, threads: 1 });
@@ -227,8 +200,8 @@ if (!present) {
         const dir = path.join(ws.dir, "ws");
         expect(evolve(["init", dir, "--example", "textkit"], ws.dir).status).toBe(0);
         const args = ["ask", "Tell me about my notes", "--workspace", dir, "--provider", "node-llama-cpp", "--model", MODEL, "--max-steps", "1"];
-        const a = await run(args, ws.dir);
-        const b = await run(args, ws.dir);
+        const a = await evolveAsync(args, ws.dir);
+        const b = await evolveAsync(args, ws.dir);
         expect(a.status, a.stderr).toBe(0);
         expect(a.stdout.trim().length).toBeGreaterThan(0);
         expect(b.stdout).toBe(a.stdout);

@@ -2,28 +2,16 @@
  * Self-snapshots of the bundled textkit workspace (its files read into a FileMap) and `evolve
  * snapshot` on a real workspace made by `evolve init`.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildSnapshot } from "../snapshots/snapshot.js";
 import { markdownSections } from "../snapshots/markdown.js";
 import { evolve, evolveJson, git, ROOT, tempDir } from "./helpers.js";
+import { exampleFiles } from "../agent/init.js";
 
-export function textkitFiles(): Map<string, string> {
-  const root = path.join(ROOT, "examples", "textkit");
-  const files = new Map<string, string>();
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      const full = path.join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files.set(path.relative(root, full).split(path.sep).join("/"), readFileSync(full, "utf8"));
-    }
-  };
-  walk(root);
-  return files;
-}
 
-const files = textkitFiles();
+const files = exampleFiles("textkit");
 const evolvable = (p: string) => p.startsWith("agent/");
 const TRUNCATE = files.get("agent/tools/text.ts")!.match(/\/\*\* A preview[\s\S]*?\n}\n/)![0].trimEnd();
 
