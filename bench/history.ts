@@ -21,12 +21,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import git from "isomorphic-git";
-import { exampleFiles, initWorkspace } from "../agent/init.js";
+import { exampleFiles, initWorkspace } from "../workspace/init.js";
 import { commitChanges, firstParentLog, formatMessage } from "../ledger/index.js";
 import { fs, gitCache } from "../ledger/fs.js";
-import { bisectRange } from "../evolution/bisect.js";
-import type { Verdict } from "../evolution/bisect.js";
-import { TRAILER } from "../evolution/record.js";
+import { bisectRange } from "../history/bisect-search.js";
+import type { Verdict } from "../history/bisect-search.js";
+import { TRAILER } from "../ledger/record.js";
 import { createRng } from "../evolution/rng.js";
 
 /** How much work each benchmark does. */

@@ -7,12 +7,12 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { packageRoot } from "../agent/package-root.js";
-import { initWorkspace } from "../agent/init.js";
-import { openWorkspace } from "../agent/workspace.js";
+import { packageRoot } from "../kernel/package-root.js";
+import { initWorkspace } from "../workspace/init.js";
+import { openWorkspace } from "../workspace/open.js";
 import { createLlamaCppProvider, createResponseCache } from "../agent/llm/index.js";
 import { createSandbox } from "../sandbox/pool.js";
-import { evaluateAgent } from "../evolution/agent-eval.js";
+import { evaluateAgent } from "../tuning/agent-eval.js";
 import { runEvolution } from "../evolution/controller.js";
 
 export interface LlmBenchResult {

@@ -12,8 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { initWorkspace, exampleFiles } from "../agent/init.js";
-import { parseConfig, isEvolvable } from "../agent/config.js";
+import { initWorkspace, exampleFiles } from "../workspace/init.js";
+import { parseConfig, isEvolvable } from "../workspace/config.js";
 import { runEvolution } from "../evolution/controller.js";
 import type { RunSummary, StageTimes } from "../evolution/controller.js";
 import { analyse, enumerateEdits } from "../evolution/analyse.js";
@@ -21,7 +21,7 @@ import { applyEdits } from "../evolution/edits.js";
 import { createRng } from "../evolution/rng.js";
 import { loadSuite, checkCase, scoreSuite, createCustomAssertionRunner } from "../golden-tests/index.js";
 import type { CaseOutcome } from "../golden-tests/index.js";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 
 const EXAMPLE = "textkit";
 

@@ -3,8 +3,8 @@
  * one JSON object), colours only on a terminal, and the exit codes users and scripts rely on.
  */
 import pc from "picocolors";
-import { WorkspaceInputError } from "../agent/input-error.js";
-import { WorkspaceError } from "../agent/workspace.js";
+import { WorkspaceInputError } from "../kernel/input-error.js";
+import { WorkspaceError } from "../workspace/open.js";
 import { LlmError } from "../agent/llm/provider.js";
 
 /** 0 ok; 1 the job failed; 2 the user's input (files, flags, workspace state) was refused. */

@@ -1,5 +1,5 @@
 import type { ts } from "ts-morph";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { OPERATOR_NAMES, type Edit, type OperatorName } from "./edits.js";
 import { arithmetic, comparison, logical } from "./operators/binary.js";
 import { boundary } from "./operators/boundary.js";
@@ -11,7 +11,7 @@ import { returnValue } from "./operators/returns.js";
 import { statementCopy, statementDelete, statementDuplicate, statementSwap } from "./operators/statements.js";
 import { paramEdits } from "./params.js";
 import type { Rng } from "./rng.js";
-import { createMemoryProject, isTypeScriptPath, toVirtual } from "./typecheck.js";
+import { createMemoryProject, isTypeScriptPath, toVirtual } from "../kernel/ts-project.js";
 
 const SOURCE_OPERATORS: Record<Exclude<OperatorName, "param-adjust">, Operator> = {
   arithmetic,

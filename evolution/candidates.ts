@@ -4,7 +4,7 @@
  * content hashed so that no candidate is ever produced twice.
  */
 import { createHash } from "node:crypto";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { applyEdits } from "./edits.js";
 import type { Edit } from "./edits.js";
 

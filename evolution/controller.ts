@@ -4,12 +4,12 @@
  * generation, record the rest as attempts, repeat. The only module that wires sandbox, golden tests
  * and ledger together; every decision it makes is delegated to a pure function elsewhere.
  */
-import type { FileMap } from "../agent/files.js";
-import { changedPaths } from "../agent/files.js";
-import { isEvolvable } from "../agent/config.js";
-import { openWorkspace, WorkspaceError } from "../agent/workspace.js";
+import type { FileMap } from "../kernel/files.js";
+import { changedPaths } from "../kernel/files.js";
+import { isEvolvable } from "../workspace/config.js";
+import { openWorkspace, WorkspaceError } from "../workspace/open.js";
 import type { GoldenCase } from "../golden-tests/index.js";
-import type { Workspace } from "../agent/workspace.js";
+import type { Workspace } from "../workspace/open.js";
 import { createSandbox } from "../sandbox/pool.js";
 import {
   appendAttempts,
@@ -32,18 +32,18 @@ import type { ThreadedTypeChecker } from "./typecheck-thread.js";
 import { instrument, suspiciousness, weightFunction } from "./localise.js";
 import { createRng } from "./rng.js";
 import { candidateStream } from "./candidates.js";
-import { freeTagName, lastGeneration } from "./generations.js";
+import { freeTagName, lastGeneration } from "../ledger/generations.js";
 import type { Candidate } from "./candidates.js";
-import { createEvaluator } from "./evaluate.js";
-import type { Evaluator, Measurement } from "./evaluate.js";
+import { createEvaluator } from "../golden-tests/evaluate.js";
+import type { Evaluator, Measurement } from "../golden-tests/evaluate.js";
 import { better, judge } from "./judge.js";
 import type { CaseFlags, Verdict } from "./judge.js";
 import { alertsFor, trends } from "./monitor.js";
 import type { Alert, GenerationMetrics, Trend } from "./monitor.js";
 import { reflect } from "./reflect.js";
 import type { OperatorTry, Reflection } from "./reflect.js";
-import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "./record.js";
-import type { Action, GenerationRecord } from "./record.js";
+import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "../ledger/record.js";
+import type { Action, GenerationRecord } from "../ledger/record.js";
 import { paramWeight, PARAMS_FILE } from "./param-weight.js";
 import { formatMessage } from "../ledger/index.js";
 import { resolveSettings, selectProvider } from "../agent/llm/index.js";
@@ -215,7 +215,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       if (!health.ok) throw new WorkspaceError(`--proposer ${proposerKind}: ${health.problem}`);
       modelId = (await provider.info()).identity;
     }
-    const evaluator = createEvaluator(suite, sandbox, config);
+    const evaluator = createEvaluator(suite, sandbox, config.sandbox);
     // The type-check thread's cold start (about a second) overlaps measuring the tip and localising.
     const threadBase = { tree: ws.tree };
     threadStarting = startTypeCheckThread(ws.files);
@@ -466,7 +466,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   async function rollbackTip(w: Workspace, tip: LogEntry, generation: number, reason: string): Promise<{ commit: string; measurement: Measurement }> {
     const parentFiles = (await openWorkspace(root, tip.parents[0]!)).files;
     const changes = new Map(changedPaths(w.files, parentFiles).map((p) => [p, parentFiles.get(p) ?? null] as const));
-    const measured = await measureTree(createEvaluator(suite, sandbox, config), parentFiles);
+    const measured = await measureTree(createEvaluator(suite, sandbox, config.sandbox), parentFiles);
     if (typeof measured === "string") throw new WorkspaceError(`${root}: cannot roll back ${tip.commit}: its parent does not build: ${measured}`);
     const measurement = measured;
     const record: GenerationRecord = {

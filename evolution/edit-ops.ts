@@ -7,10 +7,10 @@
  */
 import { modify, applyEdits as applyJsonEdits, parseTree, findNodeAtLocation, type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
 import { Node, Project, ts, type SourceFile } from "ts-morph";
-import { changedPaths, type FileMap } from "../agent/files.js";
+import { changedPaths, type FileMap } from "../kernel/files.js";
 import { findFunction, namedFunctions } from "../snapshots/functions.js";
 import { markdownSections, normaliseHeading } from "../snapshots/markdown.js";
-import { isTypeScriptPath, toVirtual } from "./typecheck.js";
+import { isTypeScriptPath, toVirtual } from "../kernel/ts-project.js";
 
 /** The operation kinds, in the order the schema lists them. */
 export const EDIT_OP_KINDS = ["replace-function-body", "insert-statements", "replace-statements", "edit-prompt-section", "set-param", "add-tool"] as const;

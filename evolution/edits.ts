@@ -1,37 +1,7 @@
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 
-/** The mutation operators of the built-in proposer. */
-export type OperatorName =
-  | "arithmetic"
-  | "comparison"
-  | "logical"
-  | "boundary"
-  | "literal"
-  | "identifier"
-  | "negate-condition"
-  | "statement-delete"
-  | "statement-duplicate"
-  | "statement-swap"
-  | "statement-copy"
-  | "return-value"
-  | "param-adjust";
-
-/** Every operator, in the order enumerateEdits runs them; when two produce the same edit, the earlier keeps it. */
-export const OPERATOR_NAMES: readonly OperatorName[] = [
-  "arithmetic",
-  "boundary",
-  "comparison",
-  "logical",
-  "literal",
-  "identifier",
-  "negate-condition",
-  "statement-delete",
-  "statement-duplicate",
-  "statement-swap",
-  "statement-copy",
-  "return-value",
-  "param-adjust",
-];
+export { OPERATOR_NAMES, type OperatorName } from "../workspace/operators.js";
+import type { OperatorName } from "../workspace/operators.js";
 
 /** Replace [start, end) of `file` (char offsets in the BASE text) with `text`. */
 export interface Edit {

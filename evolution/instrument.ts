@@ -1,8 +1,8 @@
 import { ts } from "ts-morph";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { lineColumn } from "./edits.js";
 import { isFunctionWithBody } from "./operators/common.js";
-import { isTypeScriptPath, scriptKindOf } from "./typecheck.js";
+import { isTypeScriptPath, scriptKindOf } from "../kernel/ts-project.js";
 
 /** A statement (or unbraced body, or arrow expression body) whose execution is recorded. Offsets are in the base text. */
 export interface StatementSite {

@@ -5,14 +5,14 @@
  * candidate (ops applied with ts-morph) or a refusal whose reason and raw text the caller records as
  * an attempt. The candidates then go through the same gates, sandbox and judge as the built-in ones.
  */
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import type { ChatMessage, Provider } from "../agent/llm/provider.js";
 import { generateJson } from "../agent/llm/structured.js";
 import type { AttemptRecord } from "../ledger/attempts.js";
 import { findFunction } from "../snapshots/functions.js";
 import { buildSnapshot, type Snapshot } from "../snapshots/snapshot.js";
 import { applyEditOps, editOpsSchema, editTargets, type EditOp, type EditOpSet } from "./edit-ops.js";
-import { createMemoryProject, isTypeScriptPath, toVirtual } from "./typecheck.js";
+import { createMemoryProject, isTypeScriptPath, toVirtual } from "../kernel/ts-project.js";
 
 /** A golden case the current tree fails. */
 export interface FailingCase {

@@ -4,7 +4,7 @@
  * `"maxResults"` in agent/params.json as suspicious as the most suspicious statement that reads it).
  */
 import { getLocation } from "jsonc-parser";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import type { StatementSite } from "./localise.js";
 
 export const PARAMS_FILE = "agent/params.json";

@@ -5,9 +5,9 @@
 import { Worker } from "node:worker_threads";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import type { FileMap } from "../agent/files.js";
-import { changedPaths } from "../agent/files.js";
-import { packageRoot } from "../agent/package-root.js";
+import type { FileMap } from "../kernel/files.js";
+import { changedPaths } from "../kernel/files.js";
+import { packageRoot } from "../kernel/package-root.js";
 import type { CheckResult } from "./typecheck.js";
 import type { CheckerReply, CheckerRequest } from "./typecheck-protocol.js";
 

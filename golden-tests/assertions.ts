@@ -1,7 +1,7 @@
 import type { AssertionVerdict, CustomAssertionRunner } from "./custom-assertions.js";
 import { compileUserSchema, schemaErrors } from "./json-schema.js";
 import type { Assertion, GoldenCase } from "./schema.js";
-import { describeValue, preview } from "./yaml-errors.js";
+import { describeValue, preview } from "../kernel/yaml-errors.js";
 
 /**
  * What the sandbox reports for one call. Structurally the same as the sandbox's own type; declared

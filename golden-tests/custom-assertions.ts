@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { WorkspaceInputError } from "../agent/input-error.js";
+import { WorkspaceInputError } from "../kernel/input-error.js";
 import type { GoldenSuite } from "./schema.js";
-import { preview } from "./yaml-errors.js";
+import { preview } from "../kernel/yaml-errors.js";
 
 /** What a custom assertion receives as its second argument. Fresh copies on every call. */
 export interface CustomAssertionContext {

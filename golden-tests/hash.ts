@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 
 /** Paths of `files` that lie under folder `dir`, sorted (code-unit order, stable across platforms). */
 export function filesUnder(files: FileMap, dir: string): string[] {

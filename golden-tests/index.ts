@@ -9,4 +9,4 @@ export type { SuiteScore } from "./score.js";
 export { suiteHash } from "./hash.js";
 export { ASSERTION_TYPES } from "./schema.js";
 export type { AgentCase, AgentRequest, Assertion, AssertionType, GoldenCase, GoldenSuite, Split } from "./schema.js";
-export { WorkspaceInputError } from "../agent/input-error.js";
+export { WorkspaceInputError } from "../kernel/input-error.js";

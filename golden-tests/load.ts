@@ -1,12 +1,12 @@
 import { posix } from "node:path";
 import { Ajv } from "ajv";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { filesUnder, suiteHash } from "./hash.js";
 import { compileUserSchema } from "./json-schema.js";
 import { ASSERTION_TYPES, CASE_FILE_SCHEMA } from "./schema.js";
 import type { AgentCase, Assertion, AssertionType, GoldenCase, GoldenSuite, RawAssertion, RawCase, RawCaseFile } from "./schema.js";
-import { ajvError, inputError, locate, parseYaml } from "./yaml-errors.js";
-import type { FieldPath, YamlSource } from "./yaml-errors.js";
+import { ajvError, inputError, locate, parseYaml } from "../kernel/yaml-errors.js";
+import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 
 const validateShape = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile<RawCaseFile>(CASE_FILE_SCHEMA);
 

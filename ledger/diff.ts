@@ -1,5 +1,5 @@
 import { formatPatch, structuredPatch } from "diff";
-import { changedPaths, type FileMap } from "../agent/files.js";
+import { changedPaths, type FileMap } from "../kernel/files.js";
 
 /**
  * A git-style unified diff from `base` to `next` (`diff --git a/p b/p`, `new file mode` /

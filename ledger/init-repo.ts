@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import git from "isomorphic-git";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { fs, updateRef, writeObjects } from "./fs.js";
 import { checkRefName, commitObject, formatIdentity, tagObject, type Identity } from "./objects.js";
 import { readRef } from "./read-tree.js";

@@ -1,5 +1,5 @@
 import git from "isomorphic-git";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fs, gitCache, gitdirOf, readRefFile } from "./fs.js";

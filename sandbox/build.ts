@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as esbuild from "esbuild";
 import picomatch from "picomatch";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import { isNodeBuiltin, loaderFor, resolveInMemory } from "./resolve.js";
 
 /** What `buildBundle` bundles and which imports it lets through. */

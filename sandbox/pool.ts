@@ -1,4 +1,4 @@
-import { packageRoot } from "../agent/package-root.js";
+import { packageRoot } from "../kernel/package-root.js";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";

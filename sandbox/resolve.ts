@@ -1,6 +1,6 @@
 import { builtinModules } from "node:module";
 import { posix } from "node:path";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 
 /** How an import specifier seen while bundling a candidate is treated. */
 export type SpecifierVerdict =

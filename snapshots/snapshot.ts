@@ -6,8 +6,8 @@
  * is shown whole or not at all. What was left out is said at the end of the text.
  */
 import { Node, type SourceFile } from "ts-morph";
-import type { FileMap } from "../agent/files.js";
-import { createMemoryProject, isTypeScriptPath, toVirtual } from "../evolution/typecheck.js";
+import type { FileMap } from "../kernel/files.js";
+import { createMemoryProject, isTypeScriptPath, toVirtual } from "../kernel/ts-project.js";
 import { namedFunctions, statementLines, type NamedFunction } from "./functions.js";
 import { markdownSections } from "./markdown.js";
 import { exportedSymbols } from "./symbols.js";

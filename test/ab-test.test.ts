@@ -1,6 +1,6 @@
 /** Paired A/B statistics: p-values checked against values computed by hand. */
 import { describe, expect, it } from "vitest";
-import { abSummary, abTest, isImprovement, pairScores, signTestP, significant, wilcoxonP } from "../evolution/ab-test.js";
+import { abSummary, abTest, isImprovement, pairScores, signTestP, significant, wilcoxonP } from "../tuning/ab-test.js";
 
 describe("sign test (exact, two-sided)", () => {
   it("matches hand-computed binomial tails", () => {

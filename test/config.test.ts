@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { ALWAYS_PROTECTED, DEFAULT_CONFIG, isEvolvable, isProtected, parseConfig, renderDefaultConfig } from "../agent/config.js";
-import type { EvolveConfig } from "../agent/config.js";
-import { WorkspaceInputError } from "../agent/input-error.js";
+import { ALWAYS_PROTECTED, DEFAULT_CONFIG, isEvolvable, isProtected, parseConfig, renderDefaultConfig } from "../workspace/config.js";
+import type { EvolveConfig } from "../workspace/config.js";
+import { WorkspaceInputError } from "../kernel/input-error.js";
 
 const lines = (...ls: string[]): string => `${ls.join("\n")}\n`;
 

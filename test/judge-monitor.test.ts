@@ -4,9 +4,9 @@ import { judge, better } from "../evolution/judge.js";
 import type { CaseFlags, MeasuredSuite } from "../evolution/judge.js";
 import { alertsFor, trends } from "../evolution/monitor.js";
 import { operatorFactors, operatorStats, reflect } from "../evolution/reflect.js";
-import { evaluatePredicate, parsePredicate } from "../evolution/predicate.js";
-import { trailersOf, subjectOf } from "../evolution/record.js";
-import type { Measurement } from "../evolution/evaluate.js";
+import { evaluatePredicate, parsePredicate } from "../history/predicate.js";
+import { trailersOf, subjectOf } from "../ledger/record.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
 import { parseTrailers, formatMessage } from "../ledger/index.js";
 
 const flags: CaseFlags = new Map([

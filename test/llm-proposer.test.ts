@@ -12,12 +12,12 @@ import type { Provider } from "../agent/llm/provider.js";
 import { Ajv } from "ajv";
 import { applyEditOps, EDIT_OPS_SCHEMA, editOpsSchema, editTargets, type EditOp } from "../evolution/edit-ops.js";
 import { implicated, proposeWithLlm, proposerPrompt, type FailingCase, type ProposerContext } from "../evolution/llm-proposer.js";
-import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "../evolution/measure-tree.js";
+import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "../history/measure-tree.js";
 import type { AttemptRecord } from "../ledger/attempts.js";
 import { buildSnapshot } from "../snapshots/snapshot.js";
 import { fakeOllama } from "./llm-fake-servers.js";
 import { ROOT } from "./helpers.js";
-import { exampleFiles } from "../agent/init.js";
+import { exampleFiles } from "../workspace/init.js";
 
 
 const files = exampleFiles("textkit");

@@ -1,7 +1,7 @@
 /** Provider selection from config + flags, the local-address rule, and the per-provider queue. */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../agent/config.js";
+import { parseConfig } from "../workspace/config.js";
 import { doctor } from "../agent/llm/doctor.js";
 import { assertResolvesLocal, isLocalAddress, parseBaseUrl } from "../agent/llm/local-url.js";
 import { LlmError } from "../agent/llm/provider.js";

@@ -7,10 +7,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FileMap } from "../agent/files.js";
-import { WorkspaceInputError } from "../agent/input-error.js";
+import type { FileMap } from "../kernel/files.js";
+import { WorkspaceInputError } from "../kernel/input-error.js";
 import { createLlamaCppProvider } from "../agent/llm/llama-cpp.js";
-import { parseConfig } from "../agent/config.js";
+import { parseConfig } from "../workspace/config.js";
 import { toolCatalogue } from "../agent/runtime/catalogue.js";
 import { decisionSchema, parseDecision } from "../agent/runtime/decision.js";
 import { fieldStream } from "../agent/runtime/json-stream.js";
@@ -20,7 +20,7 @@ import { prepareAgent, runAgent } from "../agent/runtime/run.js";
 import { createSandbox } from "../sandbox/pool.js";
 import { fakeOllama, type FakeServer } from "./llm-fake-servers.js";
 import { ROOT, evolve, evolveAsync, tempDir } from "./helpers.js";
-import { exampleFiles } from "../agent/init.js";
+import { exampleFiles } from "../workspace/init.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
 const present = existsSync(MODEL);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundle } from "../sandbox/build.js";
-import { packageRoot } from "../agent/package-root.js";
+import { packageRoot } from "../kernel/package-root.js";
 import { createSandbox, workerExecArgv, workerReadPaths, type CaseCall, type CaseOutcome, type Sandbox } from "../sandbox/pool.js";
 
 // Real worker processes throughout: the sandbox runs dist/sandbox/worker.js (built by `npm test`).

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { buildSnapshot } from "../snapshots/snapshot.js";
 import { markdownSections } from "../snapshots/markdown.js";
 import { evolve, evolveJson, git, ROOT, tempDir } from "./helpers.js";
-import { exampleFiles } from "../agent/init.js";
+import { exampleFiles } from "../workspace/init.js";
 
 
 const files = exampleFiles("textkit");

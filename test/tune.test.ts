@@ -7,14 +7,14 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLlamaCppProvider } from "../agent/llm/llama-cpp.js";
 import { createResponseCache } from "../agent/llm/cache.js";
-import { initWorkspace } from "../agent/init.js";
-import { openWorkspace } from "../agent/workspace.js";
+import { initWorkspace } from "../workspace/init.js";
+import { openWorkspace } from "../workspace/open.js";
 import { loadSuite } from "../golden-tests/load.js";
 import { agentSuite } from "../golden-tests/agent-cases.js";
 import { readAttempts } from "../ledger/index.js";
 import { createSandbox } from "../sandbox/pool.js";
-import { evaluateAgent } from "../evolution/agent-eval.js";
-import { paramVariants, promptVariants, tune, type TuneReport } from "../evolution/tune.js";
+import { evaluateAgent } from "../tuning/agent-eval.js";
+import { paramVariants, promptVariants, tune, type TuneReport } from "../tuning/tune.js";
 import { evolve, git, ROOT, tempDir } from "./helpers.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");

@@ -3,7 +3,7 @@
  * (`--provider`, `--model`, `--base-url`, `--threads`, `--allow-remote`).
  */
 import path from "node:path";
-import type { EvolveConfig } from "../config.js";
+import type { EvolveConfig } from "../../workspace/config.js";
 import { createLlamaCppProvider } from "./llama-cpp.js";
 import { OLLAMA_DEFAULT_URL, createOllamaProvider } from "./ollama.js";
 import { OPENAI_DEFAULT_URL, createOpenAiProvider } from "./openai.js";

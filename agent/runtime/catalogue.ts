@@ -5,7 +5,7 @@
  */
 import ts from "typescript";
 import picomatch from "picomatch";
-import type { FileMap } from "../files.js";
+import type { FileMap } from "../../kernel/files.js";
 
 /** One argument of a tool, with the JSON schema its value must match. */
 export interface ToolParam {

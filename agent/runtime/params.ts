@@ -4,8 +4,8 @@
  * can tune them like any other parameter.
  */
 import { findNodeAtLocation, parseTree, printParseErrorCode, type Node, type ParseError } from "jsonc-parser";
-import type { FileMap } from "../files.js";
-import { WorkspaceInputError } from "../input-error.js";
+import type { FileMap } from "../../kernel/files.js";
+import { WorkspaceInputError } from "../../kernel/input-error.js";
 
 export const PARAMS_FILE = "agent/params.json";
 

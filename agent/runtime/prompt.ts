@@ -5,8 +5,8 @@
  * contract stays outside the template because the runtime's schema enforces it.
  */
 import type { ChatMessage } from "../llm/provider.js";
-import type { FileMap } from "../files.js";
-import type { EvolveConfig } from "../config.js";
+import type { FileMap } from "../../kernel/files.js";
+import type { EvolveConfig } from "../../workspace/config.js";
 import { renderCatalogue, type ToolSpec } from "./catalogue.js";
 import { fillTemplate, placeholders } from "./template.js";
 

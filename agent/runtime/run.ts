@@ -6,9 +6,9 @@
  * holds it), and its result goes back to the model as the next message. The last step may only
  * answer, so a request ends within `maxSteps` replies. The answer is streamed as it is generated.
  */
-import type { EvolveConfig } from "../config.js";
-import type { FileMap } from "../files.js";
-import { WorkspaceInputError } from "../input-error.js";
+import type { EvolveConfig } from "../../workspace/config.js";
+import type { FileMap } from "../../kernel/files.js";
+import { WorkspaceInputError } from "../../kernel/input-error.js";
 import { type ChatMessage, type Completion, type Provider, errorText } from "../llm/provider.js";
 import { buildBundle } from "../../sandbox/build.js";
 import type { FailureKind, Sandbox } from "../../sandbox/pool.js";

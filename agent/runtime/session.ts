@@ -3,7 +3,7 @@
  * provider the config and flags select, and a sandbox sized by the config. Opened once per process,
  * so a chat loads its model and starts its workers once.
  */
-import { openWorkspace, WorkspaceError, type Workspace } from "../workspace.js";
+import { openWorkspace, WorkspaceError, type Workspace } from "../../workspace/open.js";
 import { LlmError, type Provider } from "../llm/provider.js";
 import { resolveSettings, selectProvider, type ModelSection, type ProviderFlags, type ProviderSettings } from "../llm/select.js";
 import { createSandbox, type Sandbox } from "../../sandbox/pool.js";

@@ -11,7 +11,7 @@
  * Names the agent runtime provides: `request`, `tools`, `context`, `agent.name`, `agent.description`,
  * `params.<key>` (any key of agent/params.json).
  */
-import { WorkspaceInputError } from "../input-error.js";
+import { WorkspaceInputError } from "../../kernel/input-error.js";
 
 /** Placeholder values: nested objects are reached with dotted names. */
 export type TemplateValues = Readonly<Record<string, unknown>>;

@@ -3,7 +3,7 @@
  * git notes under refs/notes/evolve-attempts (native: `git notes --ref=evolve-attempts show gen-3`).
  * `--prune` applies the config's retention (history.attemptsRetention, history.attemptsPerBase) now.
  */
-import { openWorkspace } from "../../agent/workspace.js";
+import { openWorkspace } from "../../workspace/open.js";
 import { ATTEMPTS_REF, readAttempts } from "../../ledger/index.js";
 import { pruneAttempts } from "../../ledger/attempts.js";
 import type { AttemptRecord } from "../../ledger/index.js";

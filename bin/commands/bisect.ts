@@ -3,11 +3,11 @@
  * the first-parent chain. Exit 0 with an answer; 1 when the range holds none (nothing regressed,
  * the good end is bad, or unmeasurable commits leave it ambiguous); 2 for bad input.
  */
-import { WorkspaceError } from "../../agent/workspace.js";
-import { bisectHistory } from "../../evolution/history-bisect.js";
-import type { HistoryBisectReport } from "../../evolution/history-bisect.js";
-import { formatStat } from "../../evolution/diff-stat.js";
-import { parsePredicate } from "../../evolution/predicate.js";
+import { WorkspaceError } from "../../workspace/open.js";
+import { bisectHistory } from "../../history/bisect.js";
+import type { HistoryBisectReport } from "../../history/bisect.js";
+import { formatStat } from "../../history/diff-stat.js";
+import { parsePredicate } from "../../history/predicate.js";
 import { c, EXIT, fail, fixed, output, signed } from "../output.js";
 import type { Out } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";

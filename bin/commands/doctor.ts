@@ -6,10 +6,10 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseConfig, DEFAULT_CONFIG } from "../../agent/config.js";
+import { parseConfig, DEFAULT_CONFIG } from "../../workspace/config.js";
 import { doctor } from "../../agent/llm/doctor.js";
 import { resolveSettings, type ModelSection } from "../../agent/llm/select.js";
-import { CONFIG_FILE, findWorkspaceRoot } from "../../agent/workspace.js";
+import { CONFIG_FILE, findWorkspaceRoot } from "../../workspace/open.js";
 import { c, output, EXIT } from "../output.js";
 import { failClean, providerFlags, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";

@@ -3,8 +3,8 @@
  * that an `Evolve-Score` trailer records. With --bisect it answers `git bisect run` in exit codes:
  * 0 good, 1 bad, 125 skip (the tree cannot be measured).
  */
-import { measureRef } from "../../evolution/measure-ref.js";
-import { parsePredicate, evaluatePredicate } from "../../evolution/predicate.js";
+import { measureRef } from "../../history/measure-ref.js";
+import { parsePredicate, evaluatePredicate } from "../../history/predicate.js";
 import { c, fail, fixed, output, table, EXIT } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 

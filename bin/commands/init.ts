@@ -1,6 +1,6 @@
 /** `evolve init DIR [--example NAME]`: a new workspace repository with generation 0 tagged. */
 import path from "node:path";
-import { initWorkspace, listExamples } from "../../agent/init.js";
+import { initWorkspace, listExamples } from "../../workspace/init.js";
 import { c, fail, output } from "../output.js";
 
 export async function initCommand(dir: string | undefined, flags: { example?: string; json?: boolean; list?: boolean }): Promise<void> {

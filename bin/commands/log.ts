@@ -6,8 +6,8 @@ import git from "isomorphic-git";
 import { firstParentLog, parseTrailers, peelToCommit } from "../../ledger/index.js";
 import { fs, gitCache } from "../../ledger/fs.js";
 import { listBackups } from "../../ledger/reset.js";
-import { KNOWN_GOOD_TRAILER } from "../../evolution/known-good-message.js";
-import { TRAILER } from "../../evolution/record.js";
+import { KNOWN_GOOD_TRAILER } from "../../history/known-good-message.js";
+import { TRAILER } from "../../ledger/record.js";
 import { c, fail, output, table } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 

@@ -1,4 +1,4 @@
-import { WorkspaceError } from "../../agent/workspace.js";
+import { WorkspaceError } from "../../workspace/open.js";
 import { resolveRef } from "../../ledger/index.js";
 
 /** The commit a user-given revision names; an unknown one is an input error (exit 2), not a crash. */

@@ -2,7 +2,7 @@
  * `evolve reset --to TAG [--force]`: move the current branch and the work tree to a known-good tag
  * (or any commit), after saving the old tip under refs/evolve/backups/ so nothing is lost.
  */
-import { WorkspaceError } from "../../agent/workspace.js";
+import { WorkspaceError } from "../../workspace/open.js";
 import { currentBranch, dirtyPaths, resolveRef } from "../../ledger/index.js";
 import { resetBranch } from "../../ledger/reset.js";
 import { c, fail, output } from "../output.js";

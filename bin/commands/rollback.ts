@@ -1,6 +1,6 @@
 /** `evolve rollback REF`: a revert commit on the current branch, measured afresh and tagged like a generation. */
-import { rollback } from "../../evolution/rollback.js";
-import { round6 } from "../../evolution/record.js";
+import { rollback } from "../../history/rollback.js";
+import { round6 } from "../../ledger/record.js";
 import { c, fail, fixed, output, signed } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";

@@ -6,8 +6,8 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import cliProgress from "cli-progress";
-import { findWorkspaceRoot, openWorkspace, WorkspaceError } from "../../agent/workspace.js";
-import { initWorkspace } from "../../agent/init.js";
+import { findWorkspaceRoot, openWorkspace, WorkspaceError } from "../../workspace/open.js";
+import { initWorkspace } from "../../workspace/init.js";
 import { runEvolution } from "../../evolution/controller.js";
 import type { RunEvent, RunSummary } from "../../evolution/controller.js";
 import { c, fail, fixed, output, signed, table } from "../output.js";

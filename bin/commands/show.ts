@@ -6,10 +6,10 @@
 import git from "isomorphic-git";
 import { fs, gitCache } from "../../ledger/fs.js";
 import { parseTrailers, tagsByCommit } from "../../ledger/index.js";
-import { commitDiff, formatStat } from "../../evolution/diff-stat.js";
-import { measureRef } from "../../evolution/measure-ref.js";
-import { flippedCases } from "../../evolution/measure-tree.js";
-import { round6, TRAILER } from "../../evolution/record.js";
+import { commitDiff, formatStat } from "../../history/diff-stat.js";
+import { measureRef } from "../../history/measure-ref.js";
+import { flippedCases } from "../../history/measure-tree.js";
+import { round6, TRAILER } from "../../ledger/record.js";
 import { c, fail, fixed, output, signed } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";

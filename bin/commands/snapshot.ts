@@ -8,8 +8,8 @@
 import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isEvolvable, parseConfig } from "../../agent/config.js";
-import { CONFIG_FILE, findWorkspaceRoot, WorkspaceError } from "../../agent/workspace.js";
+import { isEvolvable, parseConfig } from "../../workspace/config.js";
+import { CONFIG_FILE, findWorkspaceRoot, WorkspaceError } from "../../workspace/open.js";
 import { readCommitFiles } from "../../ledger/index.js";
 import { readTypeScriptProject } from "../../snapshots/read-dir.js";
 import { buildSnapshot, type Snapshot } from "../../snapshots/snapshot.js";

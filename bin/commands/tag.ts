@@ -3,9 +3,9 @@
  * times with the cache bypassed. Exit 1 when the check refuses (a mustPass case fails, results
  * differ between runs, the tree does not build); 2 for bad input (name, existing tag, ref).
  */
-import { openWorkspace } from "../../agent/workspace.js";
-import { checkNewTagName, KnownGoodRefusal, tagKnownGood } from "../../evolution/known-good.js";
-import type { StabilityReport } from "../../evolution/known-good.js";
+import { openWorkspace } from "../../workspace/open.js";
+import { checkNewTagName, KnownGoodRefusal, tagKnownGood } from "../../history/known-good.js";
+import type { StabilityReport } from "../../history/known-good.js";
 import { c, EXIT, fail, fixed, output } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";

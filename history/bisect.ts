@@ -11,19 +11,19 @@
  * n >= 2; a one-commit range trusts `good`, as `git bisect` does, and needs one verdict.
  */
 import git from "isomorphic-git";
-import { openWorkspace, WorkspaceError } from "../agent/workspace.js";
+import { openWorkspace, WorkspaceError } from "../workspace/open.js";
 import { resolveRef, tagsByCommit } from "../ledger/index.js";
 import { fs, gitCache } from "../ledger/fs.js";
 import { parseTrailers } from "../ledger/trailers.js";
-import { bisect, firstParentRange } from "./bisect.js";
-import type { BisectResult, Verdict } from "./bisect.js";
+import { bisect, firstParentRange } from "./bisect-search.js";
+import type { BisectResult, Verdict } from "./bisect-search.js";
 import { commitDiff } from "./diff-stat.js";
 import type { FileStat } from "./diff-stat.js";
-import type { Measurement } from "./evaluate.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
 import { measureRef } from "./measure-ref.js";
 import { evaluatePredicate } from "./predicate.js";
 import type { Predicate } from "./predicate.js";
-import { TRAILER } from "./record.js";
+import { TRAILER } from "../ledger/record.js";
 
 export interface HistoryBisectOptions {
   good: string;

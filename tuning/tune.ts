@@ -7,18 +7,18 @@
  */
 import picomatch from "picomatch";
 import { applyEdits, modify } from "jsonc-parser";
-import type { FileMap } from "../agent/files.js";
+import type { FileMap } from "../kernel/files.js";
 import type { ResponseCache } from "../agent/llm/cache.js";
 import { errorText, type Provider } from "../agent/llm/provider.js";
 import { agentParams, PARAMS_FILE } from "../agent/runtime/params.js";
-import { openWorkspace, WorkspaceError, type Workspace } from "../agent/workspace.js";
+import { openWorkspace, WorkspaceError, type Workspace } from "../workspace/open.js";
 import { agentCasesOf } from "../golden-tests/agent-cases.js";
 import { appendAttempts, candidateTreeOid, commitChanges, currentBranch, firstParentLog, formatMessage, unifiedDiff, type AttemptRecord } from "../ledger/index.js";
 import type { Sandbox } from "../sandbox/pool.js";
 import { abSummary, abTest, isImprovement, pairScores, type AbResult, type CaseScore } from "./ab-test.js";
 import { agentMeasurement, evaluateAgent, type AgentEvaluation } from "./agent-eval.js";
-import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER, type GenerationRecord } from "./record.js";
-import { freeTagName, lastGeneration } from "./generations.js";
+import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER, type GenerationRecord } from "../ledger/record.js";
+import { freeTagName, lastGeneration } from "../ledger/generations.js";
 
 /** The trailer carrying the accepted variant's A/B figures. */
 export const AB_TRAILER = "Evolve-AB";

@@ -1,9 +1,9 @@
 import { posix } from "node:path";
 import { Ajv } from "ajv";
 import picomatch from "picomatch";
-import { OPERATOR_NAMES } from "../evolution/edits.js";
-import { ajvError, inputError, parseYaml } from "../golden-tests/yaml-errors.js";
-import type { FieldPath, YamlSource } from "../golden-tests/yaml-errors.js";
+import { OPERATOR_NAMES } from "./operators.js";
+import { ajvError, inputError, parseYaml } from "../kernel/yaml-errors.js";
+import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 
 /** Metrics the monitor can track per generation. */
 export const KNOWN_METRICS = ["score", "holdout", "passed", "failed", "evalMs"] as const;

@@ -4,10 +4,10 @@
  * `gen-N` unless that name already marks a commit of the branch.
  */
 import git from "isomorphic-git";
-import { fs, gitCache } from "../ledger/fs.js";
-import { peelToCommit, readRef } from "../ledger/read-tree.js";
-import { parseTrailers } from "../ledger/index.js";
-import type { LogEntry } from "../ledger/index.js";
+import { fs, gitCache } from "./fs.js";
+import { peelToCommit, readRef } from "./read-tree.js";
+import { parseTrailers } from "./index.js";
+import type { LogEntry } from "./index.js";
 import { TRAILER } from "./record.js";
 
 /** The newest generation number in an already-read log (newest first); 0 when there is none. */

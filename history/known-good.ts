@@ -4,13 +4,13 @@
  * case. The annotated tag carries the metrics twice: a JSON paragraph for programs and an
  * `Evolve-*` trailer block that native git reads (`git tag -l NAME --format='%(trailers)'`).
  */
-import { WorkspaceError } from "../agent/workspace.js";
+import { WorkspaceError } from "../workspace/open.js";
 import { readCommitFiles, resolveRef } from "../ledger/index.js";
 import { gitdirOf, updateRef, writeObjects } from "../ledger/fs.js";
 import { checkRefName, formatIdentity, tagObject } from "../ledger/objects.js";
 import type { Identity } from "../ledger/objects.js";
 import { readRef } from "../ledger/read-tree.js";
-import type { Measurement } from "./evaluate.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
 import { loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
 import { knownGoodMessage } from "./known-good-message.js";
 

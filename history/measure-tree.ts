@@ -3,15 +3,15 @@
  * several times: the same config, suite, build and sandbox that `evolve run` uses, with the caller
  * deciding about the cache. measureRef covers the plain case of one commit measured once.
  */
-import type { FileMap } from "../agent/files.js";
-import { parseConfig } from "../agent/config.js";
-import type { EvolveConfig } from "../agent/config.js";
-import { CONFIG_FILE, WorkspaceError } from "../agent/workspace.js";
+import type { FileMap } from "../kernel/files.js";
+import { parseConfig } from "../workspace/config.js";
+import type { EvolveConfig } from "../workspace/config.js";
+import { CONFIG_FILE, WorkspaceError } from "../workspace/open.js";
 import { loadSuite, prepareCustomAssertions } from "../golden-tests/index.js";
 import type { GoldenSuite } from "../golden-tests/index.js";
 import { createSandbox } from "../sandbox/pool.js";
-import { createEvaluator } from "./evaluate.js";
-import type { Evaluator, Measurement } from "./evaluate.js";
+import { createEvaluator } from "../golden-tests/evaluate.js";
+import type { Evaluator, Measurement } from "../golden-tests/evaluate.js";
 
 /** The config and golden suite a tree carries, loaded as openWorkspace loads them. */
 export interface TreeSetup {
@@ -34,7 +34,7 @@ export async function withEvaluator<T>(setup: TreeSetup, fn: (evaluator: Evaluat
   const { config, suite } = setup;
   const sandbox = createSandbox({ workers: config.sandbox.workers, timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb });
   try {
-    return await fn(createEvaluator(suite, sandbox, config));
+    return await fn(createEvaluator(suite, sandbox, config.sandbox));
   } finally {
     await sandbox.destroy();
   }

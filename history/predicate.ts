@@ -2,8 +2,8 @@
  * What "good" means when searching history: a case that must pass, or a metric condition such as
  * `score<0.9` (bad when true). Shared by `evolve eval --bisect` and `evolve bisect`.
  */
-import type { Measurement } from "./evaluate.js";
-import { WorkspaceError } from "../agent/workspace.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
+import { WorkspaceError } from "../workspace/open.js";
 
 export type Predicate =
   | { kind: "case"; caseId: string; text: string }

@@ -4,12 +4,12 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { FileMap } from "./files.js";
-import { packageRoot } from "./package-root.js";
+import type { FileMap } from "../kernel/files.js";
+import { packageRoot } from "../kernel/package-root.js";
 import { renderDefaultConfig } from "./config.js";
-import { WorkspaceError, CONFIG_FILE } from "./workspace.js";
+import { WorkspaceError, CONFIG_FILE } from "./open.js";
 import { initRepository, formatMessage } from "../ledger/index.js";
-import { TRAILER } from "../evolution/record.js";
+import { TRAILER } from "../ledger/record.js";
 
 export function examplesDir(): string {
   return path.join(packageRoot(), "examples");

@@ -4,8 +4,8 @@
  * and kept apart from the check so `evolve log --all` can read tags without loading the sandbox.
  */
 import { formatMessage } from "../ledger/trailers.js";
-import type { Measurement } from "./evaluate.js";
-import { TRAILER } from "./record.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
+import { TRAILER } from "../ledger/record.js";
 
 /** Trailer key marking a known-good tag; its value is the number of agreeing runs. */
 export const KNOWN_GOOD_TRAILER = "Evolve-Known-Good";

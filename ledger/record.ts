@@ -2,7 +2,18 @@
  * What an accepted generation says about itself in git: the commit message, its `Evolve-*` trailers
  * and the annotated tag's message. Pure, so the exact text is easy to test and to read back.
  */
-import type { Measurement } from "./evaluate.js";
+/**
+ * The figures a generation records about itself (a golden-suite measurement carries these and more;
+ * the ledger needs only these, so it does not depend on how they were measured).
+ */
+export interface RecordedMetrics {
+  score: number;
+  holdout: number | null;
+  passed: number;
+  failed: number;
+  total: number;
+  evalMs: number;
+}
 
 /** Trailer keys, in the order they are written. Native git reads them with `%(trailers)`. */
 export const TRAILER = {
@@ -33,8 +44,8 @@ export interface GenerationRecord {
   summary: string;
   /** Longer lines for the body (edits, with file:line and old -> new). */
   details: string[];
-  parent: Measurement | null;
-  measurement: Measurement;
+  parent: RecordedMetrics | null;
+  measurement: RecordedMetrics;
   fixed: string[];
   proposer: string;
   operator: string;

@@ -6,8 +6,8 @@
  * measured stops it with nothing changed.
  */
 import git from "isomorphic-git";
-import type { FileMap } from "../agent/files.js";
-import { WorkspaceError } from "../agent/workspace.js";
+import type { FileMap } from "../kernel/files.js";
+import { WorkspaceError } from "../workspace/open.js";
 import {
   currentBranch,
   decodeText,
@@ -20,11 +20,11 @@ import {
 } from "../ledger/index.js";
 import { fs, gitCache } from "../ledger/fs.js";
 import { RevertConflictError, revertCommit, revertTree } from "../ledger/revert.js";
-import type { Measurement } from "./evaluate.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
 import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
-import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "./record.js";
-import { freeTagName, lastGenerationAt } from "./generations.js";
-import type { GenerationRecord } from "./record.js";
+import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "../ledger/record.js";
+import { freeTagName, lastGenerationAt } from "../ledger/generations.js";
+import type { GenerationRecord } from "../ledger/record.js";
 
 const MODEL_NONE = "none";
 

@@ -2,12 +2,12 @@
  * Measuring any commit of a workspace's history, the way `evolve run` measured it when it committed
  * it: same suite loading, same sandbox, same scoring, same cache key (tree, suite hash, model).
  */
-import { openWorkspace } from "../agent/workspace.js";
+import { openWorkspace } from "../workspace/open.js";
 import { loadSuite } from "../golden-tests/index.js";
 import { createSandbox } from "../sandbox/pool.js";
 import { openEvalCache, readCommitFiles } from "../ledger/index.js";
-import { createEvaluator } from "./evaluate.js";
-import type { Measurement } from "./evaluate.js";
+import { createEvaluator } from "../golden-tests/evaluate.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
 import type { GoldenSuite } from "../golden-tests/index.js";
 
 export type RefMeasurement =
@@ -35,7 +35,7 @@ export async function measureRef(root: string, ref: string, options: MeasureOpti
     if (hit !== undefined) return { ok: true, commit, tree: ws.tree, suiteHash: suite.hash, cached: true, measurement: hit, suite };
     const sandbox = createSandbox({ workers: 1, timeoutMs: ws.config.sandbox.timeoutMs, memoryMb: ws.config.sandbox.memoryMb });
     try {
-      const evaluator = createEvaluator(suite, sandbox, ws.config);
+      const evaluator = createEvaluator(suite, sandbox, ws.config.sandbox);
       const built = await evaluator.build(ws.files);
       if (!built.ok) return { ok: false, commit, stage: "build", reason: built.reason };
       const { measurement } = await evaluator.run(built.code);

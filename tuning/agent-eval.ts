@@ -6,8 +6,8 @@
  * enough; above it each repeat r runs with seed (params.seed ?? 0) + r, so repeats differ from each
  * other yet the same repeat of the same case is the same sample under both variants of an A/B test.
  */
-import type { EvolveConfig } from "../agent/config.js";
-import type { FileMap } from "../agent/files.js";
+import type { EvolveConfig } from "../workspace/config.js";
+import type { FileMap } from "../kernel/files.js";
 import { cached, type ResponseCache } from "../agent/llm/cache.js";
 import type { Provider } from "../agent/llm/provider.js";
 import { prepareAgent, runAgent } from "../agent/runtime/run.js";
@@ -15,7 +15,7 @@ import type { Sandbox } from "../sandbox/pool.js";
 import { agentCasesOf, agentOutcome, agentSuite, asGoldenCase } from "../golden-tests/agent-cases.js";
 import { checkCase, createCustomAssertionRunner, scoreSuite, type GoldenSuite } from "../golden-tests/index.js";
 import type { CaseScore } from "./ab-test.js";
-import type { Measurement } from "./evaluate.js";
+import type { Measurement } from "../golden-tests/evaluate.js";
 
 /** One case at one repeat. */
 export interface AgentCaseRun extends CaseScore {

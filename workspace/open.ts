@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { FileMap } from "./files.js";
+import type { FileMap } from "../kernel/files.js";
 import { parseConfig } from "./config.js";
 import type { EvolveConfig } from "./config.js";
 import { loadSuite, prepareCustomAssertions } from "../golden-tests/index.js";

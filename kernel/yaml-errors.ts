@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { Document, Node as YamlNode } from "yaml";
 import type { ErrorObject } from "ajv";
-import { WorkspaceInputError } from "../agent/input-error.js";
+import { WorkspaceInputError } from "./input-error.js";
 
 /** A path into parsed YAML data: map keys and sequence indexes, outermost first. */
 export type FieldPath = readonly (string | number)[];

@@ -2,12 +2,11 @@
  * Measuring a tree: build it from memory, run every golden case in the sandbox, check the outputs in
  * the host. The one place where sandbox and golden tests meet.
  */
-import type { FileMap } from "../agent/files.js";
-import type { EvolveConfig } from "../agent/config.js";
+import type { FileMap } from "../kernel/files.js";
 import { buildBundle } from "../sandbox/build.js";
 import type { Sandbox, CaseCall, CaseOutcome } from "../sandbox/pool.js";
-import { checkCase, scoreSuite, createCustomAssertionRunner } from "../golden-tests/index.js";
-import type { GoldenSuite, SuiteScore, CaseResult } from "../golden-tests/index.js";
+import { checkCase, scoreSuite, createCustomAssertionRunner } from "./index.js";
+import type { GoldenSuite, SuiteScore, CaseResult } from "./index.js";
 
 /**
  * What a measured tree records: enough to judge it, and to cache it. The suite's score without the
@@ -29,11 +28,16 @@ export interface Evaluator {
   run(code: string, options?: { coverage?: boolean }): Promise<{ measurement: Measurement; outcomes: CaseOutcome[]; runMs: number; checkMs: number }>;
 }
 
-export function createEvaluator(suite: GoldenSuite, sandbox: Sandbox, config: EvolveConfig): Evaluator {
+/** What building needs from the workspace config: the packages tools may import. */
+export interface BuildSettings {
+  allowImports: readonly string[];
+}
+
+export function createEvaluator(suite: GoldenSuite, sandbox: Sandbox, settings: BuildSettings): Evaluator {
   const calls: CaseCall[] = suite.cases.map((c) => ({ id: c.id, tool: c.tool, args: c.args }));
   const byId = new Map(suite.cases.map((c) => [c.id, c]));
   const custom = createCustomAssertionRunner(suite);
-  const buildOptions = { allowImports: config.sandbox.allowImports };
+  const buildOptions = { allowImports: [...settings.allowImports] };
 
   return {
     suite,
