@@ -3,9 +3,7 @@
  * one JSON object), colours only on a terminal, and the exit codes users and scripts rely on.
  */
 import pc from "picocolors";
-import { WorkspaceInputError } from "../kernel/input-error.js";
-import { WorkspaceError } from "../workspace/open.js";
-import { LlmError } from "../agent/llm/provider.js";
+import { EvolveError, kindOf } from "../kernel/errors.js";
 
 /** 0 ok; 1 the job failed; 2 the user's input (files, flags, workspace state) was refused. */
 export const EXIT = { ok: 0, failed: 1, input: 2 } as const;
@@ -33,15 +31,10 @@ export const c = pc;
 
 /** Prints a failure the way a user can act on it and sets the exit code; never throws. */
 export function fail(error: unknown): void {
-  if (error instanceof WorkspaceInputError || error instanceof WorkspaceError) {
+  if (error instanceof EvolveError) {
+    // A refusal or a failure evolve understands (a model or server problem included): one line, no stack.
     process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
-    process.exitCode = EXIT.input;
-    return;
-  }
-  if (error instanceof LlmError) {
-    // A model or server problem is the user's environment, not a bug: one line, no stack.
-    process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
-    process.exitCode = error.kind === "config" || error.kind === "remote" ? EXIT.input : EXIT.failed;
+    process.exitCode = kindOf(error) === "refused" ? EXIT.input : EXIT.failed;
     return;
   }
   const e = error as Error;

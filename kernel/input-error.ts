@@ -3,7 +3,18 @@
  * The message always starts with `file:line:column:` so editors and terminals can jump to it, then the
  * field path (`cases[3].assert[0].type`) when there is one, then what is wrong.
  */
-export class WorkspaceInputError extends Error {
+import { EvolveError } from "./errors.js";
+
+/** The facts of an input-file error, as `data`. */
+export interface InputFileData {
+  file: string;
+  line: number;
+  column: number;
+  field: string;
+  detail: string;
+}
+
+export class WorkspaceInputError extends EvolveError<InputFileData> {
   /** Workspace-relative POSIX path of the offending file. */
   readonly file: string;
   /** 1-based line. */
@@ -16,7 +27,7 @@ export class WorkspaceInputError extends Error {
   readonly detail: string;
 
   constructor(file: string, line: number, column: number, field: string, detail: string) {
-    super(`${file}:${line}:${column}: ${field ? `${field}: ` : ""}${detail}`);
+    super("input-file", `${file}:${line}:${column}: ${field ? `${field}: ` : ""}${detail}`, { file, line, column, field, detail });
     this.name = "WorkspaceInputError";
     this.file = file;
     this.line = line;

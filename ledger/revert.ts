@@ -2,6 +2,7 @@
  * Revert one commit of a branch's history, giving the same tree as native `git revert --no-edit`.
  * isomorphic-git has no revert; its 3-way merge does the work (see revertTree).
  */
+import { EvolveError } from "../kernel/errors.js";
 import git, { Errors } from "isomorphic-git";
 import { commitChanges } from "./commit-generation.js";
 import { fs, gitCache, gitdirOf, makeObject, writeObjects } from "./fs.js";
@@ -11,7 +12,7 @@ import { buildTree, diffTrees, EMPTY_TREE, readCommitTree } from "./tree-hash.js
 import { dirtyPaths } from "./worktree.js";
 
 /** The revert cannot be applied cleanly: later commits changed the same lines or files. */
-export class RevertConflictError extends Error {
+export class RevertConflictError extends EvolveError<{ target: string; files: string[] }> {
   /** Paths that conflict, sorted. */
   readonly files: string[];
   /** The commit that was to be reverted. */
@@ -19,7 +20,7 @@ export class RevertConflictError extends Error {
 
   constructor(target: string, files: readonly string[], detail = "") {
     const sorted = [...files].sort();
-    super(`revert of ${target} conflicts with later changes in ${sorted.join(", ")}${detail}; nothing was changed`);
+    super("revert-conflict", `revert of ${target} conflicts with later changes in ${sorted.join(", ")}${detail}; nothing was changed`, { target, files: sorted });
     this.name = "RevertConflictError";
     this.files = sorted;
     this.target = target;

@@ -4,6 +4,7 @@
  * exactly what is committed, never a half-edited work tree.
  */
 import { existsSync } from "node:fs";
+import { EvolveError, type ErrorCode } from "../kernel/errors.js";
 import path from "node:path";
 import type { FileMap } from "../kernel/files.js";
 import { parseConfig } from "./config.js";
@@ -23,9 +24,15 @@ export interface Workspace {
   suite: GoldenSuite;
 }
 
-/** A user-facing problem with where or what the workspace is (exit code 2 at the command line). */
-export class WorkspaceError extends Error {
+/**
+ * A user-facing problem with where or what the workspace is (exit code 2 at the command line).
+ * Code "workspace" unless a more precise one is given.
+ */
+export class WorkspaceError extends EvolveError {
   override name = "WorkspaceError";
+  constructor(message: string, code: ErrorCode = "workspace", data?: Record<string, unknown>) {
+    super(code, message, data);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * GGUF file (node-llama-cpp), Ollama over HTTP, or an OpenAI-compatible server (LM Studio, vLLM,
  * llama.cpp server) on this machine or the private network.
  */
+import { EvolveError } from "../../kernel/errors.js";
 
 /** Back-ends a Provider can be. */
 export const PROVIDER_NAMES = ["node-llama-cpp", "ollama", "openai"] as const;
@@ -88,13 +89,14 @@ export async function drain(gen: AsyncGenerator<string, Completion>): Promise<Co
 }
 
 /** Any failure of a provider: a message that says what went wrong, where, and what to do. */
-export class LlmError extends Error {
+export class LlmError extends EvolveError<{ kind: LlmErrorKind; status?: number }> {
   /** Broad category, for callers that react differently (retry, tell the user to pull a model, ...). */
   readonly kind: LlmErrorKind;
   /** HTTP status when a server answered with an error. */
   readonly status?: number;
   constructor(kind: LlmErrorKind, message: string, options?: { cause?: unknown; status?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Wrong settings (a refused remote URL included) are the user's input; the rest is a failed job.
+    super(kind === "config" || kind === "remote" ? "model-config" : "model", message, { kind, ...(options?.status === undefined ? {} : { status: options.status }) }, options);
     this.name = "LlmError";
     this.kind = kind;
     if (options?.status !== undefined) this.status = options.status;

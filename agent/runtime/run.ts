@@ -6,6 +6,7 @@
  * holds it), and its result goes back to the model as the next message. The last step may only
  * answer, so a request ends within `maxSteps` replies. The answer is streamed as it is generated.
  */
+import { EvolveError } from "../../kernel/errors.js";
 import type { EvolveConfig } from "../../workspace/config.js";
 import type { FileMap } from "../../kernel/files.js";
 import { WorkspaceInputError } from "../../kernel/input-error.js";
@@ -31,8 +32,11 @@ export interface PreparedAgent {
 }
 
 /** The agent cannot run as committed (its tools do not build). */
-export class AgentBuildError extends Error {
+export class AgentBuildError extends EvolveError {
   override name = "AgentBuildError";
+  constructor(message: string) {
+    super("agent-build", message);
+  }
 }
 
 /**
