@@ -16,20 +16,29 @@ export type ErrorKind = "refused" | "failed";
 export const ERROR_CODES = {
   "input-file": { kind: "refused", when: "a user-written file (config, golden case, params, template) is malformed: data has file, line, column, field" },
   usage: { kind: "refused", when: "a flag or argument is wrong or missing" },
-  "not-a-workspace": { kind: "refused", when: "the directory is not a workspace (a git repository root with evolve.config.yaml)" },
+  "not-a-workspace": { kind: "refused", when: "the directory is not a workspace (a git repository root with evolve.config.yaml): data.dir" },
   workspace: { kind: "refused", when: "the workspace is in a state the command cannot work from (no commits, nothing to judge, missing file)" },
   "dirty-worktree": { kind: "refused", when: "uncommitted changes would be overwritten: data.paths" },
-  "ref-not-found": { kind: "refused", when: "a revision, tag or branch does not exist: data.ref" },
-  "branch-moved": { kind: "failed", when: "the branch moved under evolve (someone committed meanwhile): data.branch, expected, actual" },
+  "ref-not-found": { kind: "refused", when: "a revision, tag or branch does not exist or names no commit: data.ref, reason" },
+  "branch-moved": { kind: "failed", when: "a ref moved under evolve (someone committed meanwhile): data.ref, branch (for a branch), expected, actual" },
   "revert-conflict": { kind: "refused", when: "a revert does not apply cleanly: data.target, files" },
   "merge-commit": { kind: "refused", when: "the commit is a merge, which evolve does not revert or bisect through: data.commit" },
-  "lock-held": { kind: "refused", when: "another evolve process is writing to this workspace: data.pid, since" },
+  "detached-head": { kind: "refused", when: "HEAD is detached, and the command works on the current branch: data.dir" },
+  "not-in-history": { kind: "refused", when: "a commit is not in the history it must be in (a revert target, a bisect range end): data.commit, tip" },
+  "no-change": { kind: "refused", when: "the operation would change nothing (a revert already undone, changes equal to the tree): data.commit" },
+  "tag-exists": { kind: "refused", when: "a tag of that name already marks a commit that must keep it: data.tag, commit" },
+  "bad-ref-name": { kind: "refused", when: "a branch or tag name git would not accept: data.name" },
+  "ref-locked": { kind: "refused", when: "a git ref is locked by another process, or by a stale `<ref>.lock` a killed one left: data.ref, lockFile" },
+  "ignored-path": { kind: "refused", when: "a new file to commit is matched by .gitignore: data.path" },
+  "unsupported-content": { kind: "refused", when: "a change evolve can only record as text involves binary content, a symlink or a file mode: data.paths" },
+  "lock-held": { kind: "refused", when: "another evolve process is writing to this workspace (or --wait gave up): data.pid, command, since, host, lockFile" },
   "no-model": { kind: "refused", when: "the command needs a model and none is configured or flagged" },
   model: { kind: "failed", when: "the model or its server failed (down, timed out, broke off): data.kind" },
   "model-config": { kind: "refused", when: "model settings are wrong (missing file, remote URL refused, bad option): data.kind" },
   "not-found": { kind: "refused", when: "a named thing (interaction id, held candidate, example) does not exist: data.what, id" },
   "agent-build": { kind: "failed", when: "the committed agent does not build" },
-  storage: { kind: "failed", when: "evolve's own state on disk cannot be read or written (corrupt, locked, disk full): data.path" },
+  unstable: { kind: "failed", when: "a known-good check failed: a mustPass case fails, runs disagree, or the tree does not build: data.tag, commit, problems" },
+  storage: { kind: "failed", when: "evolve's own state on disk cannot be read or written (corrupt, locked, disk full): data.path, object (a git object id)" },
   internal: { kind: "failed", when: "an invariant broke: a bug in evolve" },
 } as const satisfies Record<string, { kind: ErrorKind; when: string }>;
 
@@ -56,6 +65,14 @@ export function kindOf(error: unknown): ErrorKind {
 /** True for an EvolveError, optionally of one of `codes`. */
 export function isEvolveError(value: unknown, ...codes: ErrorCode[]): value is EvolveError {
   return value instanceof EvolveError && (codes.length === 0 || codes.includes(value.code));
+}
+
+/**
+ * The same failure (code, data, cause) in the caller's words, e.g. a ledger refusal restated for the
+ * command that ran into it. Callers still branch on the code, which is unchanged.
+ */
+export function reworded(error: EvolveError, message: string): EvolveError {
+  return new EvolveError(error.code, message, error.data, { cause: error });
 }
 
 /** Plain text of any thrown value, for one-line problems. */

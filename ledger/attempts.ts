@@ -1,4 +1,5 @@
 import git from "isomorphic-git";
+import { errorMessage, EvolveError } from "../kernel/errors.js";
 import { parse as parseLenient, printParseErrorCode, type ParseError } from "jsonc-parser";
 import { fs, gitCache, gitdirOf, makeObject, updateRef, writeObjects, type GitObject } from "./fs.js";
 import { commitObject, formatIdentity, type Identity } from "./objects.js";
@@ -293,11 +294,16 @@ async function readNote(dir: string, commit: string, blob: string): Promise<Atte
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${where}: ${locateJsonError(text, (error as Error).message)}`);
+    throw new EvolveError("storage", `${where}: ${locateJsonError(text, errorMessage(error))}`, { path: ATTEMPTS_REF, commit });
   }
   const attempts = (data as { attempts?: unknown } | null)?.attempts;
-  if (!Array.isArray(attempts)) throw new Error(`${where}: line 1: expected {"attempts": [...]}`);
-  attempts.forEach((attempt, i) => checkAttempt(attempt, `${where}: attempts[${i}]`));
+  if (!Array.isArray(attempts)) throw new EvolveError("storage", `${where}: line 1: expected {"attempts": [...]}`, { path: ATTEMPTS_REF, commit });
+  try {
+    attempts.forEach((attempt, i) => checkAttempt(attempt, `${where}: attempts[${i}]`));
+  } catch (error) {
+    // A note someone edited by hand is stored state gone bad, not a bug.
+    throw new EvolveError("storage", errorMessage(error), { path: ATTEMPTS_REF, commit }, { cause: error });
+  }
   return attempts as AttemptRecord[];
 }
 

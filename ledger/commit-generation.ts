@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import git from "isomorphic-git";
+import { EvolveError } from "../kernel/errors.js";
 import { fs, gitCache, gitdirOf, hashObject, updateRef, writeObjects, type GitObject } from "./fs.js";
 import { checkRefName, commitObject, formatIdentity, tagObject, type Identity } from "./objects.js";
 import { headBranch, peelToCommit, readRef } from "./read-tree.js";
@@ -49,16 +50,21 @@ export async function commitChanges(dir: string, options: CommitOptions): Promis
   const branchRef = `refs/heads/${branch}`;
 
   const tip = await readRef(dir, branchRef);
-  if (tip === undefined) throw new Error(`commitChanges: ${dir}: branch ${branch} does not exist`);
+  if (tip === undefined) throw new EvolveError("ref-not-found", `commitChanges: ${dir}: branch ${branch} does not exist`, { ref: branch, reason: "no such branch", dir });
   if (tip !== parent) {
-    throw new Error(`commitChanges: branch ${branch} is at ${tip}, not at the expected parent ${parent}; someone moved it`);
+    throw new EvolveError("branch-moved", `commitChanges: branch ${branch} is at ${tip}, not at the expected parent ${parent}; someone moved it`, {
+      ref: branchRef,
+      branch,
+      expected: parent,
+      actual: tip,
+    });
   }
   const { tree: parentTree } = await readCommitTree(dir, parent);
   const checkedOut = (await headBranch(dir)) === branch;
   if (checkedOut) await guardWorktree(dir, parentTree, changes);
 
   const built = await buildTree(dir, parentTree, changes);
-  if (built.tree === parentTree) throw new Error("commitChanges: the changes leave the tree as it is; nothing to commit");
+  if (built.tree === parentTree) throw new EvolveError("no-change", "commitChanges: the changes leave the tree as it is; nothing to commit", { commit: parent, branch });
 
   const identity = formatIdentity(options.author);
   const commit = commitObject(built.tree, [parent], identity, message);
@@ -95,10 +101,10 @@ async function guardWorktree(dir: string, parentTree: string, changes: ReadonlyM
     const work = bytes === null ? null : hashObject("blob", bytes);
     const next = text === null ? null : hashObject("blob", Buffer.from(text, "utf8"));
     if (work !== (entry?.oid ?? null) && work !== next) {
-      throw new Error(`commitChanges: ${path} has local modifications in ${dir}; commit or discard them first`);
+      throw new EvolveError("dirty-worktree", `commitChanges: ${path} has local modifications in ${dir}; commit or discard them first`, { dir, paths: [path] });
     }
     if (!entry && text !== null && (await git.isIgnored({ fs, dir, filepath: path }))) {
-      throw new Error(`commitChanges: ${path} is new and matched by .gitignore; refusing to commit it`);
+      throw new EvolveError("ignored-path", `commitChanges: ${path} is new and matched by .gitignore; refusing to commit it`, { dir, path });
     }
   }
 }
@@ -109,5 +115,5 @@ async function guardTag(dir: string, tagName: string, tip: string): Promise<void
   if (existing === undefined) return;
   const tagged = await peelToCommit(dir, existing);
   const inHistory = tagged === tip || (await git.isDescendent({ fs, dir, oid: tip, ancestor: tagged, depth: -1, cache: gitCache }));
-  if (inHistory) throw new Error(`commitChanges: tag ${tagName} already exists on commit ${tagged} of the branch history`);
+  if (inHistory) throw new EvolveError("tag-exists", `commitChanges: tag ${tagName} already exists on commit ${tagged} of the branch history`, { tag: tagName, commit: tagged });
 }

@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { dirname, join } from "node:path";
 import { gitdirOf } from "./fs.js";
+import { errorMessage, EvolveError } from "../kernel/errors.js";
 
 /**
  * Evaluation results keyed by tree id + golden-suite hash + model: the same genome judged by the
@@ -45,7 +46,7 @@ export async function openEvalCache(dir: string): Promise<EvalCache> {
   }
   text.split("\n").forEach((raw, i) => {
     if (raw.trim() === "") return;
-    const line = parseLine(raw, `${path}: line ${i + 1}`);
+    const line = parseLine(raw, `${path}: line ${i + 1}`, { path, line: i + 1 });
     entries.set(keyOf(line.tree, line.suite, line.model), line.value);
   });
 
@@ -87,18 +88,21 @@ export async function openEvalCache(dir: string): Promise<EvalCache> {
   };
 }
 
-function parseLine(raw: string, where: string): Line {
+function parseLine(raw: string, where: string, at: { path: string; line: number }): Line {
+  const bad = (why: string): never => {
+    throw new EvolveError("storage", `${where}: ${why}`, at);
+  };
   let data: unknown;
   try {
     data = JSON.parse(raw);
   } catch (error) {
-    throw new Error(`${where}: invalid JSON: ${(error as Error).message}`);
+    return bad(`invalid JSON: ${errorMessage(error)}`);
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) throw new Error(`${where}: expected an object`);
+  if (typeof data !== "object" || data === null || Array.isArray(data)) bad("expected an object");
   const record = data as Record<string, unknown>;
   for (const field of ["tree", "suite", "model"] as const) {
-    if (typeof record[field] !== "string") throw new Error(`${where}: field "${field}": expected a string`);
+    if (typeof record[field] !== "string") bad(`field "${field}": expected a string`);
   }
-  if (!("value" in record)) throw new Error(`${where}: field "value": missing`);
+  if (!("value" in record)) bad(`field "value": missing`);
   return record as unknown as Line;
 }

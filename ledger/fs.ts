@@ -4,6 +4,7 @@ import { promises as fsp } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import { basename, dirname, join } from "node:path";
+import { EvolveError } from "../kernel/errors.js";
 
 /**
  * The file system client handed to isomorphic-git: node's promise API with two changes.
@@ -95,11 +96,11 @@ export function makeObject(type: ObjectType, content: Buffer): GitObject {
 export async function gitdirOf(dir: string): Promise<string> {
   const dotgit = join(dir, ".git");
   const stat = await fsp.stat(dotgit).catch(() => undefined);
-  if (stat === undefined) throw new Error(`${dir}: not a git work tree (no .git)`);
+  if (stat === undefined) throw new EvolveError("not-a-workspace", `${dir}: not a git work tree (no .git)`, { dir });
   if (stat.isDirectory()) return dotgit;
   const text = await fsp.readFile(dotgit, "utf8");
   const match = /^gitdir: (.+)$/m.exec(text);
-  if (!match?.[1]) throw new Error(`${dotgit}: line 1: expected "gitdir: <path>"`);
+  if (!match?.[1]) throw new EvolveError("storage", `${dotgit}: line 1: expected "gitdir: <path>"`, { path: dotgit });
   return join(dir, match[1].trim());
 }
 
@@ -162,8 +163,10 @@ export async function updateRef(
     handle = await fsp.open(lock, "wx");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new Error(
+      throw new EvolveError(
+        "ref-locked",
         `${ref}: locked by another process (${lock} exists; remove it if no git process is running)`,
+        { ref, lockFile: lock },
       );
     }
     throw error;
@@ -172,8 +175,11 @@ export async function updateRef(
   try {
     const current = await readCurrent();
     if (expect !== undefined && (current ?? null) !== expect) {
-      throw new Error(
+      const branch = ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : undefined;
+      throw new EvolveError(
+        "branch-moved",
         `${ref}: expected ${expect ?? "no ref"} but found ${current ?? "no ref"}; someone moved it`,
+        { ref, ...(branch === undefined ? {} : { branch }), expected: expect, actual: current ?? null },
       );
     }
     await handle.writeFile(`${oid}\n`);
@@ -202,12 +208,14 @@ export async function readRefFile(gitdir: string, ref: string): Promise<string |
     if (text === undefined) return readPackedRef(gitdir, ref);
     const value = text.trim();
     if (!value.startsWith("ref: ")) {
-      if (!/^[0-9a-f]{40}$/.test(value)) throw new Error(`${join(gitdir, ref)}: line 1: expected an object id, got ${JSON.stringify(value)}`);
+      if (!/^[0-9a-f]{40}$/.test(value)) {
+        throw new EvolveError("storage", `${join(gitdir, ref)}: line 1: expected an object id, got ${JSON.stringify(value)}`, { path: join(gitdir, ref) });
+      }
       return value;
     }
     ref = value.slice(5).trim();
   }
-  throw new Error(`${join(gitdir, ref)}: symbolic refs nested too deep`);
+  throw new EvolveError("storage", `${join(gitdir, ref)}: symbolic refs nested too deep`, { path: join(gitdir, ref) });
 }
 
 async function readPackedRef(gitdir: string, ref: string): Promise<string | undefined> {
@@ -221,8 +229,8 @@ async function readPackedRef(gitdir: string, ref: string): Promise<string | unde
 /**
  * Remove what a killed writer leaves in the git directory: ref lock files (`refs/**.lock`,
  * which would block every later update of that ref, as with native git) and unfinished
- * temporary files of atomicWrite, writeObjects and replaceWorkFile. Only safe while no other
- * process writes to the repository. Returns the removed paths, relative to the git directory.
+ * temporary files of atomicWrite, writeObjects, replaceWorkFile and the workspace lock. Only safe
+ * while no other process writes to the repository (hold the workspace lock). Returns the removed paths, relative to the git directory.
  */
 export async function clearLeftovers(gitdir: string): Promise<string[]> {
   const removed: string[] = [];
@@ -241,7 +249,7 @@ export async function clearLeftovers(gitdir: string): Promise<string[]> {
   const isTemp = (name: string): boolean => name.startsWith(".") && name.endsWith(".tmp");
   await sweep("refs", true, (name) => name.endsWith(".lock"));
   await sweep("", false, isTemp);
-  await sweep("evolve", false, (name) => name.startsWith("write-") && name.endsWith(".tmp"));
+  await sweep("evolve", false, (name) => (name.startsWith("write-") || name.startsWith("lock")) && name.endsWith(".tmp"));
   await sweep("objects", true, (name) => isTemp(name) || name.startsWith("tmp_obj_"));
   return removed.sort();
 }

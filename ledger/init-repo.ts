@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import git from "isomorphic-git";
+import { EvolveError } from "../kernel/errors.js";
 import type { FileMap } from "../kernel/files.js";
 import { fs, updateRef, writeObjects } from "./fs.js";
 import { checkRefName, commitObject, formatIdentity, tagObject, type Identity } from "./objects.js";
@@ -35,9 +36,9 @@ export async function initRepository(dir: string, files: FileMap, options: InitO
   checkRefName(options.tagName, "initRepository: tagName");
   const present = await fsp.readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return [];
-    throw new Error(`initRepository: ${dir}: ${error.message}`);
+    throw new EvolveError("storage", `initRepository: ${dir}: ${error.message}`, { path: dir }, { cause: error });
   });
-  if (present.length > 0) throw new Error(`initRepository: ${dir} exists and is not empty`);
+  if (present.length > 0) throw new EvolveError("workspace", `initRepository: ${dir} exists and is not empty`, { dir });
   if (files.size === 0) throw new Error("initRepository: files is empty; generation 0 needs at least one file");
 
   await fsp.mkdir(dir, { recursive: true });

@@ -1,3 +1,4 @@
+import { EvolveError } from "../kernel/errors.js";
 import { makeObject, type GitObject } from "./fs.js";
 
 /** Who made a commit or tag. `timestamp`: seconds since the epoch (default: now); `timezoneOffset`: minutes east of UTC (default 0). */
@@ -41,7 +42,7 @@ function endLine(message: string): string {
   return `${message.replace(/\r\n/g, "\n").replace(/\n+$/, "")}\n`;
 }
 
-/** Throw unless `name` is a valid short branch or tag name (a safe subset of `git check-ref-format`). */
+/** Throw EvolveError `bad-ref-name` unless `name` is a valid short branch or tag name (a safe subset of `git check-ref-format`). */
 export function checkRefName(name: string, what: string): void {
   const ok =
     /^[A-Za-z0-9._/-]+$/.test(name) &&
@@ -50,5 +51,5 @@ export function checkRefName(name: string, what: string): void {
     !name.includes("..") &&
     !name.endsWith(".") &&
     name !== "HEAD";
-  if (!ok) throw new Error(`${what} ${JSON.stringify(name)}: not a valid git ref name`);
+  if (!ok) throw new EvolveError("bad-ref-name", `${what} ${JSON.stringify(name)}: not a valid git ref name`, { name });
 }

@@ -1,5 +1,6 @@
 import git from "isomorphic-git";
 import type { FileMap } from "../kernel/files.js";
+import { errorMessage, EvolveError } from "../kernel/errors.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fs, gitCache, gitdirOf, readRefFile } from "./fs.js";
@@ -57,7 +58,8 @@ async function collect(
   }
 }
 
-async function readBlobText(dir: string, oid: string): Promise<string | null> {
+/** The text of blob `oid`, or null if it looks binary (cached: blobs are immutable). */
+export async function readBlobText(dir: string, oid: string): Promise<string | null> {
   const cached = blobTexts.get(oid);
   if (cached !== undefined) return cached;
   const { blob } = await git.readBlob({ fs, dir, oid, cache: gitCache });
@@ -89,19 +91,29 @@ export async function headBranch(dir: string): Promise<string | undefined> {
   return match?.[1];
 }
 
+/** The facts of a revision that names no commit (code `ref-not-found`). */
+export interface RefNotFoundData {
+  /** The revision as given. */
+  ref: string;
+  /** Why it names no commit, e.g. "no such branch, tag or commit". */
+  reason: string;
+  dir: string;
+}
+
 /**
  * The commit a revision names: `HEAD`, a branch, a tag (annotated tags are peeled), a full or
  * abbreviated (>= 4 hex digits) commit id, each optionally followed by `~N`, `^`, `^N` or `^{commit}`.
+ * Throws EvolveError `ref-not-found` (data: RefNotFoundData) when it names no commit.
  */
 export async function resolveRef(dir: string, ref: string): Promise<string> {
-  const fail = (why: string): never => {
-    throw new Error(`${dir}: cannot resolve revision ${JSON.stringify(ref)}: ${why}`);
+  const fail = (reason: string): never => {
+    throw new EvolveError<RefNotFoundData>("ref-not-found", `${dir}: cannot resolve revision ${JSON.stringify(ref)}: ${reason}`, { ref, reason, dir });
   };
   const match = /^(.+?)((?:~\d*|\^\d*|\^\{commit\})*)$/.exec(ref);
   if (!match?.[1]) return fail("empty revision");
   const [, name, suffix = ""] = match;
-  let oid = await resolveName(dir, name).catch((error: unknown) => fail((error as Error).message));
-  oid = await peelToCommit(dir, oid).catch((error: unknown) => fail((error as Error).message));
+  let oid = await resolveName(dir, name).catch((error: unknown) => fail(reasonOf(error)));
+  oid = await peelToCommit(dir, oid).catch((error: unknown) => fail(reasonOf(error)));
   for (const step of suffix.match(/~\d*|\^\{commit\}|\^\d*/g) ?? []) {
     if (step === "^{commit}") continue;
     const count = step.length > 1 ? Number(step.slice(1)) : 1;
@@ -112,6 +124,11 @@ export async function resolveRef(dir: string, ref: string): Promise<string> {
     }
   }
   return oid;
+}
+
+// A nested ref-not-found already carries the bare reason; anything else is described by its text.
+function reasonOf(error: unknown): string {
+  return error instanceof EvolveError && typeof error.data["reason"] === "string" ? error.data["reason"] : errorMessage(error);
 }
 
 async function nthParent(dir: string, oid: string, n: number, fail: (why: string) => never): Promise<string> {
@@ -141,16 +158,19 @@ export async function peelToCommit(dir: string, oid: string): Promise<string> {
       peeled.set(oid, current);
       return current;
     }
-    if (type !== "tag") throw new Error(`${oid} names a ${type}, not a commit`);
+    if (type !== "tag") {
+      const reason = `${oid} names a ${type}, not a commit`;
+      throw new EvolveError("ref-not-found", reason, { ref: oid, reason });
+    }
     current = (object as { object: string }).object;
   }
-  throw new Error(`${oid}: tag chain deeper than 10`);
+  throw new EvolveError("ref-not-found", `${oid}: tag chain deeper than 10`, { ref: oid, reason: "tag chain deeper than 10" });
 }
 
 /** The short name of the branch HEAD points to; throws on a detached HEAD. */
 export async function currentBranch(dir: string): Promise<string> {
   const branch = await headBranch(dir);
-  if (!branch) throw new Error(`${dir}: HEAD is detached; check out a branch first (git switch main)`);
+  if (!branch) throw new EvolveError("detached-head", `${dir}: HEAD is detached; check out a branch first (git switch main)`, { dir });
   return branch;
 }
 

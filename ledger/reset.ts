@@ -6,6 +6,7 @@
 import { promises as fsp } from "node:fs";
 import { dirname, join } from "node:path";
 import git from "isomorphic-git";
+import { EvolveError } from "../kernel/errors.js";
 import { fs, gitCache, gitdirOf, hashObject, makeObject, updateRef, writeObjects, type GitObject } from "./fs.js";
 import { checkRefName, commitObject, formatIdentity, type Identity } from "./objects.js";
 import { headBranch, readRef, resolveRef } from "./read-tree.js";
@@ -56,14 +57,17 @@ export async function resetBranch(dir: string, options: ResetOptions): Promise<R
   const gitdir = await gitdirOf(dir);
   const branchRef = `refs/heads/${branch}`;
   const from = await readRef(dir, branchRef);
-  if (from === undefined) throw new Error(`resetBranch: ${dir}: branch ${branch} does not exist`);
+  if (from === undefined) throw new EvolveError("ref-not-found", `resetBranch: ${dir}: branch ${branch} does not exist`, { ref: branch, reason: "no such branch", dir });
   const to = await resolveRef(dir, options.target);
   const checkedOut = (await headBranch(dir)) === branch;
 
   const dirt = checkedOut ? await worktreeDirt(dir, to) : new Map<string, Snapshot | null>();
   if (dirt.size > 0 && !force) {
-    throw new Error(
-      `resetBranch: ${dir} has uncommitted changes in ${[...dirt.keys()].join(", ")}; commit or discard them, or pass force to save them under ${BACKUP_PREFIX}${branch}/ first`,
+    const paths = [...dirt.keys()];
+    throw new EvolveError(
+      "dirty-worktree",
+      `resetBranch: ${dir} has uncommitted changes in ${paths.join(", ")}; commit or discard them, or pass force to save them under ${BACKUP_PREFIX}${branch}/ first`,
+      { dir, paths, branch, backupPrefix: `${BACKUP_PREFIX}${branch}/` },
     );
   }
 

@@ -81,10 +81,10 @@ export async function revertTree(dir: string, tip: string, target: string): Prom
   const targetOid = await resolveRef(dir, target);
   const { commit } = await git.readCommit({ fs, dir, oid: targetOid, cache: gitCache });
   if (commit.parent.length > 1) {
-    throw new Error(`revert: ${targetOid} is a merge commit (${commit.parent.length} parents); reverting a merge is not supported`);
+    throw new EvolveError("merge-commit", `${targetOid} is a merge commit (${commit.parent.length} parents); reverting a merge is not supported`, { commit: targetOid, parents: commit.parent.length });
   }
   if (targetOid !== tipOid && !(await git.isDescendent({ fs, dir, oid: tipOid, ancestor: targetOid, depth: -1, cache: gitCache }))) {
-    throw new Error(`revert: ${targetOid} is not in the history of ${tipOid}; only an ancestor of the tip can be reverted`);
+    throw new EvolveError("not-in-history", `${targetOid} is not in the history of ${tipOid}; only an ancestor of the tip can be reverted`, { commit: targetOid, tip: tipOid });
   }
   const parent = commit.parent[0];
   const parentTree = parent === undefined ? EMPTY_TREE : (await readCommitTree(dir, parent)).tree;
@@ -149,18 +149,18 @@ export async function revertCommit(dir: string, options: RevertOptions): Promise
   const { branch } = options;
   checkRefName(branch, "revertCommit: branch");
   const tip = await readRef(dir, `refs/heads/${branch}`);
-  if (tip === undefined) throw new Error(`revertCommit: ${dir}: branch ${branch} does not exist`);
+  if (tip === undefined) throw new EvolveError("ref-not-found", `revertCommit: ${dir}: branch ${branch} does not exist`, { ref: branch, reason: "no such branch", dir });
   const target = await resolveRef(dir, options.target);
   if ((await headBranch(dir)) === branch) {
     const dirty = await dirtyPaths(dir);
     if (dirty.length > 0) {
-      throw new Error(`revertCommit: ${dir} has uncommitted changes in ${dirty.join(", ")}; commit or discard them first`);
+      throw new EvolveError("dirty-worktree", `revertCommit: ${dir} has uncommitted changes in ${dirty.join(", ")}; commit or discard them first`, { dir, paths: dirty });
     }
   }
 
   const { tree, changed } = await revertTree(dir, tip, target);
   if (changed.length === 0) {
-    throw new Error(`revertCommit: reverting ${target} changes nothing on ${branch} (its changes are already undone)`);
+    throw new EvolveError("no-change", `revertCommit: reverting ${target} changes nothing on ${branch} (its changes are already undone)`, { commit: target, branch });
   }
   const { tree: tipTree } = await readCommitTree(dir, tip);
   const changes = await textChanges(dir, tipTree, tree);
@@ -206,5 +206,6 @@ async function textChanges(dir: string, from: string, to: string): Promise<Map<s
     if (rebuilt.tree === to) return changes;
     unsupported.push(...(await diffTrees(dir, rebuilt.tree, to)).map((c) => c.path));
   }
-  throw new Error(`revertCommit: the revert changes ${[...new Set(unsupported)].sort().join(", ")} in ways a text commit cannot record (binary content, symlink or file mode)`);
+  const paths = [...new Set(unsupported)].sort();
+  throw new EvolveError("unsupported-content", `revertCommit: the revert changes ${paths.join(", ")} in ways a text commit cannot record (binary content, symlink or file mode)`, { paths });
 }

@@ -1,4 +1,5 @@
 import git from "isomorphic-git";
+import { errorMessage, EvolveError } from "../kernel/errors.js";
 import { fs, gitCache, makeObject, type GitObject } from "./fs.js";
 
 /** One entry of a git tree object, exactly as stored (mode kept verbatim, e.g. `40000`). */
@@ -31,7 +32,7 @@ export async function readTreeEntries(dir: string, oid: string): Promise<readonl
   const cached = parsedTrees.get(oid);
   if (cached) return cached;
   const { type, object } = await git.readObject({ fs, dir, oid, format: "content", cache: gitCache });
-  if (type !== "tree") throw new Error(`${dir}: object ${oid} is a ${type}, expected a tree`);
+  if (type !== "tree") throw new EvolveError("storage", `${dir}: object ${oid} is a ${type}, expected a tree`, { path: dir, object: oid });
   const entries = parseTree(Buffer.from(object as Uint8Array), oid);
   if (parsedTrees.size >= MAX_CACHED_TREES) parsedTrees.clear();
   parsedTrees.set(oid, entries);
@@ -44,7 +45,7 @@ function parseTree(raw: Buffer, oid: string): TreeEntry[] {
   while (at < raw.length) {
     const space = raw.indexOf(0x20, at);
     const nul = raw.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 21 > raw.length) throw new Error(`tree ${oid}: malformed entry at byte ${at}`);
+    if (space < 0 || nul < 0 || nul + 21 > raw.length) throw new EvolveError("storage", `tree ${oid}: malformed entry at byte ${at}`, { object: oid });
     entries.push({
       mode: raw.toString("latin1", at, space),
       name: raw.toString("utf8", space + 1, nul),
@@ -195,7 +196,7 @@ export async function readCommitTree(dir: string, commit: string): Promise<{ tre
   const cached = commitTrees.get(commit);
   if (cached) return { tree: cached };
   const { commit: parsed } = await git.readCommit({ fs, dir, oid: commit, cache: gitCache }).catch((error: unknown) => {
-    throw new Error(`${dir}: cannot read commit ${commit}: ${(error as Error).message}`);
+    throw new EvolveError("storage", `${dir}: cannot read commit ${commit}: ${errorMessage(error)}`, { path: dir, object: commit }, { cause: error });
   });
   if (commitTrees.size >= MAX_CACHED_TREES) commitTrees.clear();
   commitTrees.set(commit, parsed.tree);

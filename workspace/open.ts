@@ -52,11 +52,18 @@ export function findWorkspaceRoot(start: string): string | null {
   }
 }
 
+/**
+ * Read commit `ref` of the workspace at `root` with its config and golden suite. Refuses with
+ * EvolveError: `not-a-workspace` (no repository), `ref-not-found`, `workspace` (no config committed
+ * at `ref`), `input-file` (a malformed config, golden case or custom assertion, at its line).
+ */
 export async function openWorkspace(root: string, ref = "HEAD"): Promise<Workspace> {
-  if (!existsSync(path.join(root, ".git"))) throw new WorkspaceError(`${root} is not a git repository (run \`evolve init ${root}\` to make a workspace)`);
+  if (!existsSync(path.join(root, ".git"))) {
+    throw new WorkspaceError(`${root} is not a git repository (run \`evolve init ${root}\` to make a workspace)`, "not-a-workspace", { dir: root });
+  }
   const { commit, tree, files } = await readCommitFiles(root, ref);
   const configText = files.get(CONFIG_FILE);
-  if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at ${ref}`);
+  if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at ${ref}`, "workspace", { dir: root, ref, file: CONFIG_FILE });
   const config = parseConfig(configText, CONFIG_FILE);
   const suite = loadSuite(files);
   // Import custom assertions now, so a syntax error in one is reported with its line before any run.
