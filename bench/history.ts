@@ -20,10 +20,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import git from "isomorphic-git";
 import { exampleFiles, initWorkspace } from "../workspace/init.js";
-import { commitChanges, firstParentLog, formatMessage } from "../ledger/index.js";
-import { fs, gitCache } from "../ledger/fs.js";
+import { commitChanges, firstParentLog, formatMessage, readFileAt } from "../ledger/index.js";
 import { bisectRange } from "../history/bisect-search.js";
 import type { Verdict } from "../history/bisect-search.js";
 import { TRAILER } from "../ledger/record.js";
@@ -240,8 +238,7 @@ async function benchLog(dir: string, generations: number, repeats: number, say: 
 async function benchBisect(dir: string, generations: number, firstBad: number, repeats: number, say: (s: string) => void): Promise<HistoryResult["bisect"]> {
   const expected = run("git", ["rev-parse", `gen-${firstBad}^{commit}`], dir).trim();
   const isGood = async (commit: string): Promise<Verdict> => {
-    const { blob } = await git.readBlob({ fs, dir, oid: commit, filepath: "state.txt", cache: gitCache });
-    return Buffer.from(blob).toString("utf8").trim() === "good";
+    return (await readFileAt(dir, commit, "state.txt"))?.trim() === "good";
   };
   const ours: Array<{ ms: number; evaluations: number }> = [];
   const trusted: Array<{ ms: number; evaluations: number }> = [];

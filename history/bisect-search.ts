@@ -3,9 +3,7 @@
  * `git bisect run`, with verdicts from any predicate (a case that must pass, a metric bound).
  * `bisect` is the pure search; `bisectRange` only turns two revisions into the chain.
  */
-import git from "isomorphic-git";
-import { fs, gitCache } from "../ledger/fs.js";
-import { resolveRef } from "../ledger/read-tree.js";
+import { firstParentRange, resolveRef } from "../ledger/index.js";
 
 /** A commit's verdict: good, bad, or "skip" when it cannot be measured (e.g. it does not build). */
 export type Verdict = boolean | "skip";
@@ -142,27 +140,9 @@ function checkChain(chain: readonly string[], good: string | undefined): void {
 }
 
 /**
- * The first-parent chain from `good` (exclusive) to `bad` (inclusive), oldest first: the input
- * `bisect` wants. Throws if `good` is not on `bad`'s first-parent history.
- */
-export async function firstParentRange(dir: string, good: string, bad: string): Promise<string[]> {
-  const goodOid = await resolveRef(dir, good);
-  const badOid = await resolveRef(dir, bad);
-  if (goodOid === badOid) throw new Error(`bisect: good (${good}) and bad (${bad}) are the same commit ${goodOid}`);
-  const chain: string[] = [];
-  let at: string | undefined = badOid;
-  while (at !== undefined && at !== goodOid) {
-    chain.push(at);
-    const { commit } = await git.readCommit({ fs, dir, oid: at, cache: gitCache });
-    at = commit.parent[0];
-  }
-  if (at === undefined) throw new Error(`bisect: good (${good}, ${goodOid}) is not on the first-parent history of bad (${bad}, ${badOid})`);
-  return chain.reverse();
-}
-
-/**
  * Bisect the first-parent history between two revisions of the repository at `dir`: `good` is
- * verified (unless knownGood) and excluded from the chain, `bad` is its last commit.
+ * verified (unless knownGood) and excluded from the chain (see the ledger's firstParentRange),
+ * `bad` is its last commit.
  */
 export async function bisectRange(
   dir: string,

@@ -10,12 +10,10 @@
  * ceil(log2(n + 2)) verdicts for n commits after `good`, which is within ceil(log2 n) + 1 for
  * n >= 2; a one-commit range trusts `good`, as `git bisect` does, and needs one verdict.
  */
-import git from "isomorphic-git";
+import { errorMessage, EvolveError } from "../kernel/errors.js";
 import { openWorkspace, WorkspaceError } from "../workspace/open.js";
-import { resolveRef, tagsByCommit } from "../ledger/index.js";
-import { fs, gitCache } from "../ledger/fs.js";
-import { parseTrailers } from "../ledger/trailers.js";
-import { bisect, firstParentRange } from "./bisect-search.js";
+import { firstParentRange, parseTrailers, readCommitInfo, resolveRef, tagsByCommit } from "../ledger/index.js";
+import { bisect } from "./bisect-search.js";
 import type { BisectResult, Verdict } from "./bisect-search.js";
 import { commitDiff } from "./diff-stat.js";
 import type { FileStat } from "./diff-stat.js";
@@ -105,20 +103,19 @@ const VIRTUAL_BAD = "(virtual bad commit after the range)";
 
 export async function bisectHistory(root: string, options: HistoryBisectOptions): Promise<HistoryBisectReport> {
   const { predicate } = options;
-  const good = await resolveRef(root, options.good).catch(refError);
-  const bad = await resolveRef(root, options.bad).catch(refError);
-  if (options.suiteRef !== undefined) await resolveRef(root, options.suiteRef).catch(refError);
-  let range: string[];
-  try {
-    range = await firstParentRange(root, options.good, options.bad);
-  } catch (e) {
-    throw new WorkspaceError((e as Error).message.replace(/^bisect: /, ""));
-  }
+  // Each refusal (ref-not-found, not-in-history, usage) is an EvolveError that names the revision.
+  const good = await resolveRef(root, options.good);
+  const bad = await resolveRef(root, options.bad);
+  if (options.suiteRef !== undefined) await resolveRef(root, options.suiteRef);
+  const range = await firstParentRange(root, options.good, options.bad);
   if (predicate.kind === "case") {
     // A typo in the case id would otherwise make every commit a skip.
     const ws = await openWorkspace(root, options.suiteRef ?? bad);
     if (!ws.suite.cases.some((c) => c.id === predicate.caseId)) {
-      throw new WorkspaceError(`case "${predicate.caseId}" is not in the golden suite at ${options.suiteRef ?? options.bad}; known cases: ${ws.suite.cases.map((c) => c.id).join(", ")}`);
+      throw new WorkspaceError(`case "${predicate.caseId}" is not in the golden suite at ${options.suiteRef ?? options.bad}; known cases: ${ws.suite.cases.map((c) => c.id).join(", ")}`, "not-found", {
+        what: "case",
+        id: predicate.caseId,
+      });
     }
   }
 
@@ -153,7 +150,7 @@ export async function bisectHistory(root: string, options: HistoryBisectOptions)
       verdict = evaluatePredicate(predicate, r.m);
     } catch (e) {
       verdict = "skip";
-      reason = (e as Error).message;
+      reason = errorMessage(e);
     }
     steps.push({ commit, generation, verdict: verdict === "skip" ? "skip" : verdict ? "good" : "bad", cached: r.cached, ...(reason === undefined ? {} : { reason }) });
     return verdict;
@@ -202,7 +199,7 @@ export async function bisectHistory(root: string, options: HistoryBisectOptions)
   if (!measurements.has(parent)) {
     const r = await measure(parent);
     reportMeasurements++;
-    if ("reason" in r) throw new Error(`cannot measure ${parent} for the report: ${r.reason}`);
+    if ("reason" in r) throw new EvolveError("agent-build", `cannot measure ${parent} for the report: ${r.reason}`, { commit: parent, reason: r.reason });
   }
   const before = snapshot(predicate, measurements.get(parent)!);
   const after = snapshot(predicate, measurements.get(culprit)!);
@@ -236,14 +233,10 @@ function snapshot(p: Predicate, m: Measurement): MetricsSnapshot {
 
 /** Subject, Evolve-Generation trailer and tags of a commit. */
 export async function summarize(root: string, commit: string, tags: ReadonlyMap<string, string[]> = new Map()): Promise<CommitSummary> {
-  const { commit: c } = await git.readCommit({ fs, dir: root, oid: commit, cache: gitCache });
+  const c = await readCommitInfo(root, commit);
   const value = parseTrailers(c.message).get(TRAILER.generation);
   const generation = value === undefined || !Number.isInteger(Number(value)) ? null : Number(value);
-  return { commit, generation, subject: c.message.split("\n", 1)[0] ?? "", tags: tags.get(commit) ?? [] };
-}
-
-function refError(e: unknown): never {
-  throw new WorkspaceError((e as Error).message);
+  return { commit, generation, subject: c.subject, tags: tags.get(commit) ?? [] };
 }
 
 function round6(x: number): number {

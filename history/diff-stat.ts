@@ -2,11 +2,8 @@
  * What a commit changed, file by file: status, lines added and removed, and a unified diff of the
  * text files. Read from the two trees directly, so only changed files are loaded.
  */
-import git from "isomorphic-git";
 import { structuredPatch } from "diff";
-import { fs, gitCache } from "../ledger/fs.js";
-import { decodeText, diffTrees, EMPTY_TREE, resolveRef, unifiedDiff } from "../ledger/index.js";
-import { readCommitTree } from "../ledger/tree-hash.js";
+import { diffTrees, EMPTY_TREE, readBlobText, readCommitTree, resolveRef, unifiedDiff } from "../ledger/index.js";
 
 /** One changed path. Counts are null for binary content (or a symlink or submodule). */
 export interface FileStat {
@@ -60,8 +57,7 @@ export function formatStat(files: readonly FileStat[]): string[] {
 
 async function textOf(dir: string, mode: string, oid: string): Promise<string | null> {
   if (!/^1006[0-7]{2}$/.test(mode)) return null;
-  const { blob } = await git.readBlob({ fs, dir, oid, cache: gitCache });
-  return decodeText(blob);
+  return readBlobText(dir, oid);
 }
 
 function countLines(a: string, b: string): { added: number; removed: number } {

@@ -4,12 +4,8 @@
  * case. The annotated tag carries the metrics twice: a JSON paragraph for programs and an
  * `Evolve-*` trailer block that native git reads (`git tag -l NAME --format='%(trailers)'`).
  */
-import { WorkspaceError } from "../workspace/open.js";
-import { readCommitFiles, resolveRef } from "../ledger/index.js";
-import { gitdirOf, updateRef, writeObjects } from "../ledger/fs.js";
-import { checkRefName, formatIdentity, tagObject } from "../ledger/objects.js";
-import type { Identity } from "../ledger/objects.js";
-import { readRef } from "../ledger/read-tree.js";
+import { EvolveError } from "../kernel/errors.js";
+import { checkNewTagName, createAnnotatedTag, readCommitFiles, resolveRef, type Identity } from "../ledger/index.js";
 import type { Measurement } from "../golden-tests/evaluate.js";
 import { loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
 import { knownGoodMessage } from "./known-good-message.js";
@@ -39,11 +35,11 @@ export interface StabilityReport {
   problems: string[];
 }
 
-/** The tag refused: the report says why. */
-export class KnownGoodRefusal extends Error {
+/** The tag refused: the report says why. A failed check (exit 1), not refused input: the code is `unstable`. */
+export class KnownGoodRefusal extends EvolveError<{ tag: string; commit: string; problems: string[] }> {
   override name = "KnownGoodRefusal";
   constructor(readonly report: StabilityReport, readonly tag: string) {
-    super(`refusing to tag ${report.commit.slice(0, 10)} as ${tag}: ${report.problems.join("; ")}`);
+    super("unstable", `refusing to tag ${report.commit.slice(0, 10)} as ${tag}: ${report.problems.join("; ")}`, { tag, commit: report.commit, problems: report.problems });
   }
 }
 
@@ -87,38 +83,25 @@ export interface KnownGoodTag {
 }
 
 /**
- * Tag `ref` (default HEAD) as `name` after checkStability passes. Refuses with WorkspaceError an
- * invalid or existing tag name (before any run), and with KnownGoodRefusal an unstable tree
+ * Tag `ref` (default HEAD) as `name` after checkStability passes. Refuses (EvolveError, before any
+ * run) an invalid or ambiguous tag name (`bad-ref-name`), an existing one (`tag-exists`), bad
+ * repeats (`usage`) and an unknown ref (`ref-not-found`); an unstable tree throws KnownGoodRefusal
  * (nothing written).
  */
 export async function tagKnownGood(root: string, name: string, options: { ref?: string; repeats: number; tagger?: Identity }): Promise<KnownGoodTag> {
   await checkNewTagName(root, name);
-  const tagRef = `refs/tags/${name}`;
-  if (!Number.isInteger(options.repeats) || options.repeats < 1) throw new WorkspaceError(`--repeats ${options.repeats}: expected a whole number >= 1`);
+  if (!Number.isInteger(options.repeats) || options.repeats < 1) {
+    throw new EvolveError("usage", `--repeats ${options.repeats}: expected a whole number >= 1`, { flag: "--repeats", value: options.repeats });
+  }
   const ref = options.ref ?? "HEAD";
-  await resolveRef(root, ref).catch((e: unknown) => {
-    throw new WorkspaceError((e as Error).message);
-  });
+  await resolveRef(root, ref);
 
   const report = await checkStability(root, ref, options.repeats);
   if (!report.ok) throw new KnownGoodRefusal(report, name);
   const message = knownGoodMessage(report);
-  const tag = tagObject(report.commit, name, formatIdentity(options.tagger), message);
-  const gitdir = await gitdirOf(root);
-  await writeObjects(gitdir, [tag]);
-  // expect null: a tag someone created meanwhile is not overwritten.
-  await updateRef(gitdir, tagRef, tag.oid, null, () => readRef(root, tagRef));
-  return { tag: name, object: tag.oid, report, message };
+  // A tag someone created meanwhile is not overwritten.
+  const object = await createAnnotatedTag(root, { name, commit: report.commit, message, ...(options.tagger === undefined ? {} : { tagger: options.tagger }) });
+  return { tag: name, object, report, message };
 }
 
-/** Refuse (WorkspaceError) a tag name git would not take, or one that exists. */
-export async function checkNewTagName(root: string, name: string): Promise<void> {
-  try {
-    checkRefName(name, "tag name");
-  } catch (e) {
-    throw new WorkspaceError(`${(e as Error).message} (letters, digits, . _ - and /; no .. or leading -)`);
-  }
-  if ((await readRef(root, `refs/tags/${name}`)) !== undefined) {
-    throw new WorkspaceError(`tag ${name} already exists (on ${(await resolveRef(root, name)).slice(0, 10)}); pick another name or delete it with \`git tag -d ${name}\``);
-  }
-}
+export { checkNewTagName };

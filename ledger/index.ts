@@ -1,6 +1,11 @@
-/** The ledger: evolve's memory in git (isomorphic-git plus atomic object and ref writes). */
-export { readCommitFiles, resolveRef, currentBranch, peelToCommit, decodeText, tagExists, type CommitFiles } from "./read-tree.js";
-export { candidateTreeOid, buildTree, diffTrees, lookupPath, EMPTY_TREE, type BuiltTree, type TreeChange, type TreeEntry } from "./tree-hash.js";
+/**
+ * The ledger: evolve's memory in git (isomorphic-git plus atomic object and ref writes). This is its
+ * public face, with the modules that are a concept of their own (record, generations, attempts,
+ * revert, reset, commits, tags, workspace-lock, trailers); everything else under ledger/ is internal
+ * and test/layers.test.ts keeps it that way.
+ */
+export { readCommitFiles, readBlobText, resolveRef, readRef, currentBranch, headBranch, peelToCommit, decodeText, tagExists, type CommitFiles, type RefNotFoundData } from "./read-tree.js";
+export { candidateTreeOid, buildTree, diffTrees, lookupPath, readCommitTree, EMPTY_TREE, type BuiltTree, type TreeChange, type TreeEntry } from "./tree-hash.js";
 export { formatMessage, parseTrailers, type Trailers } from "./trailers.js";
 export { commitChanges, type CommitOptions, type CommitResult } from "./commit-generation.js";
 export { dirtyPaths, repairWorktree, type RepairReport } from "./worktree.js";
@@ -10,3 +15,6 @@ export { openEvalCache, type EvalCache } from "./eval-cache.js";
 export { firstParentLog, tagsByCommit, type LogEntry } from "./log.js";
 export { unifiedDiff } from "./diff.js";
 export { DEFAULT_IDENTITY, type Identity } from "./objects.js";
+export { gitdirOf } from "./fs.js";
+export { readCommitInfo, firstParentRange, isAncestor, readFileAt, type CommitInfo } from "./commits.js";
+export { checkNewTagName, createAnnotatedTag, type NewTag } from "./tags.js";

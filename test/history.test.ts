@@ -10,7 +10,8 @@ import path from "node:path";
 import { commitChanges, initRepository, readCommitFiles } from "../ledger/index.js";
 import { RevertConflictError, revertCommit, revertTree } from "../ledger/revert.js";
 import { BACKUP_PREFIX, listBackups, resetBranch } from "../ledger/reset.js";
-import { bisect, bisectRange, firstParentRange, type Verdict } from "../history/bisect-search.js";
+import { bisect, bisectRange, type Verdict } from "../history/bisect-search.js";
+import { firstParentRange } from "../ledger/index.js";
 import { createRng } from "../evolution/rng.js";
 import { git, GIT_ENV, gitStatus, tempDir } from "./helpers.js";
 

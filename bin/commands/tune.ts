@@ -9,7 +9,7 @@ import { createResponseCache, type CacheStats } from "../../agent/llm/cache.js";
 import { LlmError } from "../../agent/llm/provider.js";
 import { describeSettings, resolveSettings, selectProvider, type ModelSection } from "../../agent/llm/select.js";
 import { openWorkspace, WorkspaceError } from "../../workspace/open.js";
-import { gitdirOf } from "../../ledger/fs.js";
+import { gitdirOf } from "../../ledger/index.js";
 import { createSandbox } from "../../sandbox/pool.js";
 import { abSummary } from "../../tuning/ab-test.js";
 import { tune, type TuneEvent, type TuneReport } from "../../tuning/tune.js";
