@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { Ajv } from "ajv";
 import type { FileMap } from "../kernel/files.js";
+import { errorMessage } from "../kernel/errors.js";
 import { filesUnder, suiteHash } from "./hash.js";
 import { compileUserSchema } from "./json-schema.js";
 import { ASSERTION_TYPES, CASE_FILE_SCHEMA } from "./schema.js";
@@ -140,8 +141,9 @@ function readAssertion(src: YamlSource, path: FieldPath, raw: RawAssertion, root
       try {
         new RegExp(raw.value, raw.flags ?? "");
       } catch (err) {
-        const bad = raw.flags !== undefined && /flags/i.test((err as Error).message);
-        throw inputError(src, bad ? [...path, "flags"] : valuePath, `invalid regular expression: ${(err as Error).message}`);
+        // Blame the flags when they fail on their own, rather than reading the engine's message.
+        const bad = raw.flags !== undefined && !validFlags(raw.flags);
+        throw inputError(src, bad ? [...path, "flags"] : valuePath, `invalid regular expression: ${errorMessage(err)}`);
       }
       if (raw.flags !== undefined) a.flags = raw.flags;
       break;
@@ -184,4 +186,13 @@ function resolveModule(src: YamlSource, path: FieldPath, file: string, root: str
   if (!ASSERTION_MODULE.test(full)) throw inputError(src, path, `"${file}" must be a JavaScript module (.js or .mjs)`);
   if (!modules.has(full)) throw inputError(src, path, `custom assertion file not found: ${full}`);
   return full;
+}
+
+function validFlags(flags: string): boolean {
+  try {
+    new RegExp("", flags);
+    return true;
+  } catch {
+    return false;
+  }
 }

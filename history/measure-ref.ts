@@ -2,6 +2,7 @@
  * Measuring any commit of a workspace's history, the way `evolve run` measured it when it committed
  * it: same suite loading, same sandbox, same scoring, same cache key (tree, suite hash, model).
  */
+import { isEvolveError } from "../kernel/errors.js";
 import { openWorkspace } from "../workspace/open.js";
 import { loadSuite } from "../golden-tests/index.js";
 import { createSandbox } from "../sandbox/pool.js";
@@ -46,8 +47,9 @@ export async function measureRef(root: string, ref: string, options: MeasureOpti
       await sandbox.destroy();
     }
   } catch (e) {
-    const err = e as Error;
-    if (err.name === "WorkspaceInputError" || err.name === "WorkspaceError") return { ok: false, commit, stage: "load", reason: err.message };
+    // A commit whose config or golden suite is malformed or missing cannot be measured (bisect
+    // skips it); an unknown revision or a broken repository is the caller's problem.
+    if (isEvolveError(e, "input-file", "workspace")) return { ok: false, commit, stage: "load", reason: e.message };
     throw e;
   }
 }

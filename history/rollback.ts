@@ -5,21 +5,21 @@
  * gen-N tag. The tree is measured before anything is written; a conflict or a tree that cannot be
  * measured stops it with nothing changed.
  */
-import git from "isomorphic-git";
 import type { FileMap } from "../kernel/files.js";
+import { isEvolveError, reworded } from "../kernel/errors.js";
 import { WorkspaceError } from "../workspace/open.js";
 import {
   currentBranch,
-  decodeText,
   diffTrees,
   dirtyPaths,
   formatMessage,
   openEvalCache,
+  readBlobText,
   readCommitFiles,
+  readCommitInfo,
   resolveRef,
 } from "../ledger/index.js";
-import { fs, gitCache } from "../ledger/fs.js";
-import { RevertConflictError, revertCommit, revertTree } from "../ledger/revert.js";
+import { revertCommit, revertTree } from "../ledger/revert.js";
 import type { Measurement } from "../golden-tests/evaluate.js";
 import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
 import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "../ledger/record.js";
@@ -62,24 +62,21 @@ export interface RollbackResult {
  */
 export async function rollback(root: string, ref: string): Promise<RollbackResult> {
   const branch = await currentBranch(root).catch((e: unknown) => {
-    throw new WorkspaceError(`${root}: ${(e as Error).message}; rollback commits to the current branch`);
+    throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; rollback commits to the current branch`) : e;
   });
   const dirty = await dirtyPaths(root);
   if (dirty.length > 0) {
-    throw new WorkspaceError(`${root}: the work tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}); commit or discard them first; nothing was changed`);
+    throw new WorkspaceError(`${root}: the work tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}); commit or discard them first; nothing was changed`, "dirty-worktree", { dir: root, paths: dirty });
   }
-  const target = await resolveRef(root, ref).catch((e: unknown) => {
-    throw new WorkspaceError((e as Error).message);
-  });
+  const target = await resolveRef(root, ref);
   const tip = await resolveRef(root, "HEAD");
 
   let reverted: { tree: string; changed: string[] };
   try {
     reverted = await revertTree(root, tip, target);
   } catch (e) {
-    if (e instanceof RevertConflictError) throw new WorkspaceError(`cannot roll back ${ref}: ${e.message}`);
-    const message = (e as Error).message;
-    if (/merge commit|not in the history/.test(message)) throw new WorkspaceError(`cannot roll back ${ref}: ${message.replace(/^revert: /, "")}; nothing was changed`);
+    if (isEvolveError(e, "revert-conflict")) throw reworded(e, `cannot roll back ${ref}: ${e.message}`);
+    if (isEvolveError(e, "merge-commit", "not-in-history")) throw reworded(e, `cannot roll back ${ref}: ${e.message}; nothing was changed`);
     throw e;
   }
   if (reverted.changed.length === 0) {
@@ -110,8 +107,7 @@ export async function rollback(root: string, ref: string): Promise<RollbackResul
   await cache.flush();
 
   const generation = (await lastGenerationAt(root, tip)) + 1;
-  const { commit: targetCommit } = await git.readCommit({ fs, dir: root, oid: target, cache: gitCache });
-  const targetSubject = targetCommit.message.split("\n", 1)[0] ?? "";
+  const targetSubject = (await readCommitInfo(root, target)).subject;
   const flips = before === null ? { fixed: [], broken: [] } : flippedCases(before, measurement);
   const record: GenerationRecord = {
     generation,
@@ -168,8 +164,7 @@ async function applyTreeChanges(root: string, files: FileMap, from: string, to: 
   for (const change of await diffTrees(root, from, to)) {
     out.delete(change.path);
     if (change.after === null) continue;
-    const { blob } = await git.readBlob({ fs, dir: root, oid: change.after.oid, cache: gitCache });
-    const text = decodeText(blob);
+    const text = await readBlobText(root, change.after.oid);
     if (text !== null) out.set(change.path, text);
   }
   return out;

@@ -123,7 +123,7 @@ export async function request(spec: RequestSpec): Promise<Response> {
       });
       if (res.ok) return res;
       const message = errorBodyMessage(await res.text().catch(() => ""));
-      failure = new LlmError("http", `${spec.server} answered ${res.status} to ${spec.method} ${path}: ${message}`, { status: res.status });
+      failure = new LlmError("http", `${spec.server} answered ${res.status} to ${spec.method} ${path}: ${message}`, { status: res.status, serverMessage: message });
       if (!retryable(res.status)) throw failure;
       const after = Number(res.headers.get("retry-after"));
       if (Number.isFinite(after) && after > 0 && after <= 10) wait = after * 1000;

@@ -137,7 +137,7 @@ export function createOllamaProvider(settings: OllamaSettings = {}): Provider {
         queue,
       });
     } catch (err) {
-      if (err instanceof LlmError && err.status === 404 && /not found/i.test(err.message)) {
+      if (err instanceof LlmError && err.status === 404 && /not found/i.test(err.data.serverMessage ?? "")) {
         throw new LlmError("model", `${notPulled(String(payload.model))} (${server} answered 404)`, { cause: err, status: 404 });
       }
       throw err;

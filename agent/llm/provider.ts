@@ -89,14 +89,23 @@ export async function drain(gen: AsyncGenerator<string, Completion>): Promise<Co
 }
 
 /** Any failure of a provider: a message that says what went wrong, where, and what to do. */
-export class LlmError extends EvolveError<{ kind: LlmErrorKind; status?: number }> {
+export class LlmError extends EvolveError<{ kind: LlmErrorKind; status?: number; serverMessage?: string }> {
   /** Broad category, for callers that react differently (retry, tell the user to pull a model, ...). */
   readonly kind: LlmErrorKind;
   /** HTTP status when a server answered with an error. */
   readonly status?: number;
-  constructor(kind: LlmErrorKind, message: string, options?: { cause?: unknown; status?: number }) {
+  /**
+   * @param options.serverMessage the server's own words from an error body: some servers say what
+   * went wrong (Ollama: "model 'x' not found") only there, so callers may read it; never the message.
+   */
+  constructor(kind: LlmErrorKind, message: string, options?: { cause?: unknown; status?: number; serverMessage?: string }) {
     // Wrong settings (a refused remote URL included) are the user's input; the rest is a failed job.
-    super(kind === "config" || kind === "remote" ? "model-config" : "model", message, { kind, ...(options?.status === undefined ? {} : { status: options.status }) }, options);
+    const data = {
+      kind,
+      ...(options?.status === undefined ? {} : { status: options.status }),
+      ...(options?.serverMessage === undefined ? {} : { serverMessage: options.serverMessage }),
+    };
+    super(kind === "config" || kind === "remote" ? "model-config" : "model", message, data, options);
     this.name = "LlmError";
     this.kind = kind;
     if (options?.status !== undefined) this.status = options.status;

@@ -3,7 +3,6 @@
  * are reported on stderr as they happen; the answer streams to stdout (to stderr with --json, where
  * stdout carries one JSON object at the end).
  */
-import { LlmError } from "../../agent/llm/provider.js";
 import { describeSettings } from "../../agent/llm/select.js";
 import type { AgentStep } from "../../agent/runtime/run.js";
 import { c, fail, output, EXIT } from "../output.js";
@@ -54,17 +53,6 @@ export function stepLine(s: AgentStep): string | null {
   return null;
 }
 
-/** Problems of the model or the agent are the user's to fix, not crashes: one line, exit 1. */
-export function failClean(err: unknown): void {
-  // By name: the runtime module (and the TypeScript parser it loads) stays out of `evolve doctor`.
-  if (err instanceof LlmError || (err instanceof Error && err.name === "AgentBuildError")) {
-    process.stderr.write(`${c.red("error:")} ${err.message}\n`);
-    process.exitCode = err instanceof LlmError && err.kind === "config" ? EXIT.input : EXIT.failed;
-    return;
-  }
-  fail(err);
-}
-
 export async function askCommand(prompt: string, flags: AskFlags): Promise<void> {
   const out = output(flags.json === true);
   const answerTo = out.isJson ? process.stderr : process.stdout;
@@ -74,7 +62,7 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
   try {
     session = await openAgentSession(workspaceFromFlag(flags.workspace), providerFlags(flags));
   } catch (err) {
-    failClean(err);
+    fail(err);
     return;
   }
   try {
@@ -110,7 +98,7 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
       });
     }
   } catch (err) {
-    failClean(err);
+    fail(err);
   } finally {
     await session.close();
   }

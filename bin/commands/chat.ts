@@ -7,8 +7,8 @@ import { createInterface } from "node:readline";
 import type { ChatMessage } from "../../agent/llm/provider.js";
 import { runAgent } from "../../agent/runtime/run.js";
 import { openAgentSession } from "../../agent/runtime/session.js";
-import { c, EXIT } from "../output.js";
-import { failClean, providerFlags, snapContext, stepLine, type AgentFlags } from "./ask.js";
+import { c, EXIT, fail } from "../output.js";
+import { providerFlags, snapContext, stepLine, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 /** Earlier turns kept as context: a small model's window fills quickly. */
@@ -22,7 +22,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
     snap = await snapContext(flags);
     session = await openAgentSession(workspaceFromFlag(flags.workspace), providerFlags(flags));
   } catch (err) {
-    failClean(err);
+    fail(err);
     return;
   }
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
@@ -64,7 +64,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
         } catch (err) {
           // One failed request (a server that went away) does not end the chat.
           failures++;
-          failClean(err);
+          fail(err);
         }
       }
       if (tty) rl.prompt();

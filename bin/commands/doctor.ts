@@ -10,8 +10,8 @@ import { parseConfig, DEFAULT_CONFIG } from "../../workspace/config.js";
 import { doctor } from "../../agent/llm/doctor.js";
 import { resolveSettings, type ModelSection } from "../../agent/llm/select.js";
 import { CONFIG_FILE, findWorkspaceRoot } from "../../workspace/open.js";
-import { c, output, EXIT } from "../output.js";
-import { failClean, providerFlags, type AgentFlags } from "./ask.js";
+import { c, fail, output, EXIT } from "../output.js";
+import { providerFlags, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 export interface DoctorFlags extends Omit<AgentFlags, "maxSteps"> {
@@ -38,6 +38,6 @@ export async function doctorCommand(flags: DoctorFlags): Promise<void> {
     if (out.isJson) out.json({ ok: report.ok, settings, lines });
     process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
   } catch (err) {
-    failClean(err);
+    fail(err);
   }
 }

@@ -6,6 +6,7 @@
 import { measureRef } from "../../history/measure-ref.js";
 import { parsePredicate, evaluatePredicate } from "../../history/predicate.js";
 import { c, fail, fixed, output, table, EXIT } from "../output.js";
+import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 export interface EvalFlags {
@@ -26,6 +27,8 @@ export async function evalCommand(ref: string | undefined, flags: EvalFlags): Pr
   try {
     const root = workspaceFromFlag(flags.workspace);
     const predicate = flags.bisect === true ? parsePredicate({ caseId: flags.case, metric: flags.metric }) : null;
+    await resolveUserRef(root, ref ?? "HEAD");
+    if (flags.suiteRef !== undefined) await resolveUserRef(root, flags.suiteRef, "--suite-ref");
     const m = await measureRef(root, ref ?? "HEAD", { suiteRef: flags.suiteRef, cache: flags.cache !== false });
     if (!m.ok) {
       out.say(`${c.yellow("cannot measure")} ${m.commit}: ${m.reason}`);

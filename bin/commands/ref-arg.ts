@@ -1,11 +1,13 @@
-import { WorkspaceError } from "../../workspace/open.js";
-import { resolveRef } from "../../ledger/index.js";
+import { isEvolveError, reworded } from "../../kernel/errors.js";
+import { resolveRef, type RefNotFoundData } from "../../ledger/index.js";
 
-/** The commit a user-given revision names; an unknown one is an input error (exit 2), not a crash. */
+/** The commit a user-given revision names; an unknown one is refused (`ref-not-found`, exit 2) naming the flag. */
 export async function resolveUserRef(root: string, ref: string, flag = "revision"): Promise<string> {
   try {
     return await resolveRef(root, ref);
   } catch (e) {
-    throw new WorkspaceError(`${flag} ${JSON.stringify(ref)}: ${(e as Error).message.replace(/^.*?: cannot resolve revision "[^"]*": /, "")}`);
+    if (!isEvolveError(e, "ref-not-found")) throw e;
+    const { reason } = e.data as Partial<RefNotFoundData>;
+    throw reworded(e, `${flag} ${JSON.stringify(ref)}: ${reason ?? e.message}`);
   }
 }

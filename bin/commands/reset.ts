@@ -2,7 +2,7 @@
  * `evolve reset --to TAG [--force]`: move the current branch and the work tree to a known-good tag
  * (or any commit), after saving the old tip under refs/evolve/backups/ so nothing is lost.
  */
-import { WorkspaceError } from "../../workspace/open.js";
+import { isEvolveError, reworded } from "../../kernel/errors.js";
 import { currentBranch, dirtyPaths, resolveRef } from "../../ledger/index.js";
 import { resetBranch } from "../../ledger/reset.js";
 import { c, fail, output } from "../output.js";
@@ -21,7 +21,7 @@ export async function resetCommand(flags: ResetFlags): Promise<void> {
   try {
     const root = workspaceFromFlag(flags.workspace);
     const branch = await currentBranch(root).catch((e: unknown) => {
-      throw new WorkspaceError(`${root}: ${(e as Error).message}; reset moves the current branch`);
+      throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; reset moves the current branch`) : e;
     });
     const to = await resolveUserRef(root, flags.to, "--to");
     const from = await resolveRef(root, "HEAD");
@@ -31,10 +31,10 @@ export async function resetCommand(flags: ResetFlags): Promise<void> {
       return;
     }
     const r = await resetBranch(root, { branch, target: to, force: flags.force === true }).catch((e: unknown) => {
-      const message = (e as Error).message;
-      // Everything resetBranch refuses is refused before it writes anything.
-      if (message.startsWith("resetBranch:")) {
-        throw new WorkspaceError(`${message.replace(/^resetBranch: /, "").replace("or pass force", "or pass --force")}; nothing was changed`);
+      // resetBranch refuses before it writes anything; say so, in the command's terms.
+      if (isEvolveError(e, "dirty-worktree")) {
+        const paths = (e.data["paths"] as string[] | undefined) ?? [];
+        throw reworded(e, `${root} has uncommitted changes in ${paths.join(", ")}; commit or discard them, or pass --force to save them under ${String(e.data["backupPrefix"] ?? "refs/evolve/backups/")} first; nothing was changed`);
       }
       throw e;
     });
