@@ -43,6 +43,7 @@ program
   .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
   .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
   .option("--no-progress", "no progress bar")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("--json", "end with one JSON object on stdout (workspace, branch, scores, accepted generations)")
   .action(async (o) => (await import("./commands/run.js")).runCommand(o));
 
@@ -88,6 +89,7 @@ program
   .option("--base <ref>", "only the candidates proposed against this commit")
   .option("--diff", "include each candidate's diff")
   .option("--prune", "apply history.attemptsRetention / history.attemptsPerBase now (old notes become garbage for git gc)")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("--json", "print one JSON object on stdout")
   .action(async (o) => (await import("./commands/attempts.js")).attemptsCommand(o));
 
@@ -95,6 +97,7 @@ program
   .command("rollback")
   .description("revert one generation (any, not only the tip) as a new generation: the tree git revert gives, re-measured, tagged gen-N")
   .argument("<ref>", "the commit or tag to revert, e.g. gen-12")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
   .option("--json", "print one JSON object on stdout")
   .action(async (ref: string, o) => (await import("./commands/rollback.js")).rollbackCommand(ref, o));
@@ -118,6 +121,7 @@ program
   .argument("<name>", "the tag name, e.g. known-good")
   .option("-r, --repeats <n>", "suite runs (config: history.tagRepeats)", positiveInt)
   .option("--ref <ref>", "tag this commit instead of HEAD")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
   .option("--json", "print one JSON object on stdout")
   .action(async (name: string, o) => (await import("./commands/tag.js")).tagCommand(name, o));
@@ -127,6 +131,7 @@ program
   .description("move the current branch and the work tree to a tag or commit, keeping the old tip under refs/evolve/backups/")
   .requiredOption("--to <ref>", "where to go, e.g. known-good")
   .option("--force", "discard uncommitted changes (they are saved in a backup commit first)")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
   .option("--json", "print one JSON object on stdout")
   .action(async (o) => (await import("./commands/reset.js")).resetCommand(o));
@@ -161,6 +166,7 @@ modelOptions(program.command("tune").description("prompt tuning and parameter se
   .option("--rounds <n>", "rounds at most; each commits at most one generation (default 3)", positiveInt)
   .option("--repeats <n>", "runs per case when sampling is stochastic (temperature > 0), default 3", positiveInt)
   .option("--alpha <p>", "significance level of the paired sign test (default 0.05)", Number)
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("--json", "end with one JSON object on stdout (generations with their A/B figures, cache counts)")
   .action(async (o) => (await import("./commands/tune.js")).tuneCommand(o));
 

@@ -18,3 +18,4 @@ export { DEFAULT_IDENTITY, type Identity } from "./objects.js";
 export { gitdirOf } from "./fs.js";
 export { readCommitInfo, firstParentRange, isAncestor, readFileAt, type CommitInfo } from "./commits.js";
 export { checkNewTagName, createAnnotatedTag, type NewTag } from "./tags.js";
+export { withWorkspaceLock, readWorkspaceLock, LOCK_PATH, type LockHolder, type LockHeldData, type LockOptions } from "./workspace-lock.js";

@@ -10,6 +10,7 @@ import type { AttemptRecord } from "../../ledger/index.js";
 import { c, fail, fixed, output, table } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
+import { lockedCommand } from "./lock.js";
 
 export interface AttemptsFlags {
   workspace?: string;
@@ -18,9 +19,16 @@ export interface AttemptsFlags {
   diff?: boolean;
   prune?: boolean;
   json?: boolean;
+  wait?: boolean | string;
 }
 
+/** Listing reads only; --prune rewrites the notes ref, so it holds the workspace lock (see lockedCommand). */
 export async function attemptsCommand(flags: AttemptsFlags): Promise<void> {
+  if (flags.prune === true) return lockedCommand("evolve attempts --prune", flags, () => attemptsUnlocked(flags));
+  return attemptsUnlocked(flags);
+}
+
+async function attemptsUnlocked(flags: AttemptsFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
     const root = workspaceFromFlag(flags.workspace);

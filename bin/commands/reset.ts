@@ -8,15 +8,22 @@ import { resetBranch } from "../../ledger/reset.js";
 import { c, fail, output } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
+import { lockedCommand } from "./lock.js";
 
 export interface ResetFlags {
   workspace?: string;
   to: string;
   force?: boolean;
   json?: boolean;
+  wait?: boolean | string;
 }
 
+/** Holds the workspace lock for the whole command (see lockedCommand). */
 export async function resetCommand(flags: ResetFlags): Promise<void> {
+  await lockedCommand("evolve reset", flags, () => resetUnlocked(flags));
+}
+
+async function resetUnlocked(flags: ResetFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
     const root = workspaceFromFlag(flags.workspace);

@@ -4,13 +4,20 @@ import { round6 } from "../../ledger/record.js";
 import { c, fail, fixed, output, signed } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
+import { lockedCommand } from "./lock.js";
 
 export interface RollbackFlags {
   workspace?: string;
   json?: boolean;
+  wait?: boolean | string;
 }
 
+/** Holds the workspace lock for the whole command (see lockedCommand). */
 export async function rollbackCommand(ref: string, flags: RollbackFlags): Promise<void> {
+  await lockedCommand("evolve rollback", flags, () => rollbackUnlocked(ref, flags));
+}
+
+async function rollbackUnlocked(ref: string, flags: RollbackFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
     const root = workspaceFromFlag(flags.workspace);

@@ -12,6 +12,7 @@ import { runEvolution } from "../../evolution/controller.js";
 import type { RunEvent, RunSummary } from "../../evolution/controller.js";
 import { c, fail, fixed, output, signed, table } from "../output.js";
 import type { Out } from "../output.js";
+import { lockedCommand } from "./lock.js";
 
 export interface RunFlags {
   workspace?: string;
@@ -28,9 +29,15 @@ export interface RunFlags {
   model?: string;
   baseUrl?: string;
   threads?: number;
+  wait?: boolean | string;
 }
 
+/** Holds the workspace lock for the whole run (see lockedCommand). */
 export async function runCommand(flags: RunFlags): Promise<void> {
+  await lockedCommand("evolve run", flags, () => runUnlocked(flags));
+}
+
+async function runUnlocked(flags: RunFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
     const root = await resolveWorkspace(flags, out);

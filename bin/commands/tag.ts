@@ -9,15 +9,22 @@ import type { StabilityReport } from "../../history/known-good.js";
 import { c, EXIT, fail, fixed, output } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
+import { lockedCommand } from "./lock.js";
 
 export interface TagFlags {
   workspace?: string;
   repeats?: number;
   ref?: string;
   json?: boolean;
+  wait?: boolean | string;
 }
 
+/** Holds the workspace lock for the whole command, the stability runs included (see lockedCommand). */
 export async function tagCommand(name: string, flags: TagFlags): Promise<void> {
+  await lockedCommand("evolve tag", flags, () => tagUnlocked(name, flags));
+}
+
+async function tagUnlocked(name: string, flags: TagFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
     const root = workspaceFromFlag(flags.workspace);

@@ -16,6 +16,7 @@ import { tune, type TuneEvent, type TuneReport } from "../../tuning/tune.js";
 import { c, fail, output, EXIT } from "../output.js";
 import { providerFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
+import { lockedCommand } from "./lock.js";
 
 export interface TuneFlags {
   workspace?: string;
@@ -27,6 +28,7 @@ export interface TuneFlags {
   repeats?: number;
   alpha?: number;
   json?: boolean;
+  wait?: boolean | string;
 }
 
 function eventLine(e: TuneEvent): string {
@@ -43,7 +45,12 @@ function eventLine(e: TuneEvent): string {
   }
 }
 
+/** Holds the workspace lock for the whole command (see lockedCommand). */
 export async function tuneCommand(flags: TuneFlags): Promise<void> {
+  await lockedCommand("evolve tune", flags, () => tuneUnlocked(flags));
+}
+
+async function tuneUnlocked(flags: TuneFlags): Promise<void> {
   const out = output(flags.json === true);
   let root: string;
   try {
