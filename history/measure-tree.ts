@@ -22,7 +22,7 @@ export interface TreeSetup {
 /** Load config and suite from `files`; `where` names the tree in errors (e.g. "the revert of gen-3"). */
 export async function loadTreeSetup(files: FileMap, where: string): Promise<TreeSetup> {
   const text = files.get(CONFIG_FILE);
-  if (text === undefined) throw new WorkspaceError(`${where} has no ${CONFIG_FILE}`);
+  if (text === undefined) throw new WorkspaceError(`${where} has no ${CONFIG_FILE}`, "workspace", { file: CONFIG_FILE });
   const config = parseConfig(text, CONFIG_FILE);
   const suite = loadSuite(files);
   await prepareCustomAssertions(suite);

@@ -13,21 +13,21 @@ const METRIC = /^\s*(score|holdout|passed|failed|evalMs)\s*(<=|>=|==|!=|<|>)\s*(
 
 /** --case ID: good while it passes. --metric "score<0.9": the condition describes BAD trees. */
 export function parsePredicate(flags: { caseId?: string; metric?: string }): Predicate {
-  if (flags.caseId !== undefined && flags.metric !== undefined) throw new WorkspaceError("give either --case or --metric, not both");
+  if (flags.caseId !== undefined && flags.metric !== undefined) throw new WorkspaceError("give either --case or --metric, not both", "usage", { flag: "--case" });
   if (flags.caseId !== undefined) return { kind: "case", caseId: flags.caseId, text: `case ${flags.caseId} passes` };
   if (flags.metric !== undefined) {
     const m = METRIC.exec(flags.metric);
-    if (m === null) throw new WorkspaceError(`--metric "${flags.metric}": expected METRIC OP NUMBER, e.g. "score<0.9" (metrics: score, holdout, passed, failed, evalMs)`);
+    if (m === null) throw new WorkspaceError(`--metric "${flags.metric}": expected METRIC OP NUMBER, e.g. "score<0.9" (metrics: score, holdout, passed, failed, evalMs)`, "usage", { flag: "--metric", value: flags.metric });
     return { kind: "metric", metric: m[1] as "score", op: m[2] as "<", value: Number(m[3]), text: `not (${flags.metric.trim()})` };
   }
-  throw new WorkspaceError("--bisect needs a predicate: --case ID (must pass) or --metric \"score<0.9\" (a bad tree)");
+  throw new WorkspaceError("--bisect needs a predicate: --case ID (must pass) or --metric \"score<0.9\" (a bad tree)", "usage", { flag: "--bisect" });
 }
 
 /** true = good. */
 export function evaluatePredicate(p: Predicate, m: Measurement): boolean {
   if (p.kind === "case") {
     const r = m.results.find((x) => x.id === p.caseId);
-    if (r === undefined) throw new WorkspaceError(`case "${p.caseId}" is not in the golden suite`);
+    if (r === undefined) throw new WorkspaceError(`case "${p.caseId}" is not in the golden suite`, "not-found", { what: "case", id: p.caseId });
     return r.pass;
   }
   const v = m[p.metric] ?? Number.NaN;

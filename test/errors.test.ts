@@ -28,7 +28,7 @@ import { measureRef } from "../history/measure-ref.js";
 import { rollback } from "../history/rollback.js";
 import { bisectHistory } from "../history/bisect.js";
 import { tagKnownGood } from "../history/known-good.js";
-import { parsePredicate } from "../history/predicate.js";
+import { evaluatePredicate, parsePredicate } from "../history/predicate.js";
 import { evolve, git, tempDir } from "./helpers.js";
 
 const tmp = tempDir("evolve-errors-");
@@ -224,6 +224,16 @@ describe("history operations keep the ledger's codes", () => {
     expect(await caught(() => bisectHistory(ws, { good: "gen-0", bad: "HEAD", predicate }))).toMatchObject({ code: "not-found", data: { what: "case", id: "nope" } });
     expect(await caught(() => tagKnownGood(ws, "ok", { repeats: 0 }))).toMatchObject({ code: "usage", data: { flag: "--repeats" } });
     expect(await caught(() => tagKnownGood(ws, "ok", { repeats: 1, ref: "nope" }))).toMatchObject({ code: "ref-not-found" });
+  });
+});
+
+describe("flag and predicate refusals", () => {
+  it("usage for a malformed or missing predicate, not-found for a case the suite lacks", async () => {
+    expect(await caught(async () => parsePredicate({ metric: "speed<1" }))).toMatchObject({ code: "usage", data: { flag: "--metric", value: "speed<1" } });
+    expect(await caught(async () => parsePredicate({ caseId: "a", metric: "score<1" }))).toMatchObject({ code: "usage" });
+    expect(await caught(async () => parsePredicate({}))).toMatchObject({ code: "usage", data: { flag: "--bisect" } });
+    const m = { score: 1, holdout: null, passed: 1, failed: 0, total: 1, evalMs: 1, mustPassFailed: [], results: [{ id: "a", pass: true, score: 1, reason: "", assertions: [], ms: 1 }] };
+    expect(await caught(async () => evaluatePredicate(parsePredicate({ caseId: "zz" }), m as never))).toMatchObject({ code: "not-found", data: { what: "case", id: "zz" } });
   });
 });
 

@@ -23,7 +23,7 @@ export function listExamples(): string[] {
 /** Every file of a bundled example, read into memory. */
 export function exampleFiles(name: string): FileMap {
   const known = listExamples();
-  if (!known.includes(name)) throw new WorkspaceError(`no bundled example named "${name}" (bundled: ${known.join(", ")})`);
+  if (!known.includes(name)) throw new WorkspaceError(`no bundled example named "${name}" (bundled: ${known.join(", ")})`, "not-found", { what: "example", id: name });
   const root = path.join(examplesDir(), name);
   const files = new Map<string, string>();
   const walk = (dir: string) => {
@@ -64,7 +64,7 @@ export interface InitResult {
 export async function initWorkspace(dir: string, options: { example?: string } = {}): Promise<InitResult> {
   const target = path.resolve(dir);
   if (existsSync(target) && readdirSync(target).length > 0) {
-    throw new WorkspaceError(`${target} exists and is not empty: evolve init makes a new workspace and will not mix it with existing files`);
+    throw new WorkspaceError(`${target} exists and is not empty: evolve init makes a new workspace and will not mix it with existing files`, "workspace", { dir: target });
   }
   const example = options.example ?? null;
   const files = example === null ? scaffoldFiles(path.basename(target)) : exampleFiles(example);

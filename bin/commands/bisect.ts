@@ -28,7 +28,7 @@ export async function bisectCommand(flags: BisectFlags): Promise<void> {
   try {
     const root = workspaceFromFlag(flags.workspace);
     if (flags.case === undefined && flags.metric === undefined) {
-      throw new WorkspaceError('evolve bisect needs a predicate: --case ID (good while it passes) or --metric "score<0.9" (a condition that holds on bad commits)');
+      throw new WorkspaceError('evolve bisect needs a predicate: --case ID (good while it passes) or --metric "score<0.9" (a condition that holds on bad commits)', "usage", { flag: "--case" });
     }
     const predicate = parsePredicate({ caseId: flags.case, metric: flags.metric });
     const report = await bisectHistory(root, { good: flags.good, bad: flags.bad, predicate, suiteRef: flags.suiteRef, cache: flags.cache !== false });

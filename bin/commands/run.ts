@@ -85,7 +85,7 @@ async function resolveWorkspace(flags: RunFlags, out: Out): Promise<string> {
   if (flags.workspace !== undefined) {
     const root = findWorkspaceRoot(flags.workspace);
     if (root === null || path.resolve(root) !== path.resolve(flags.workspace)) {
-      throw new WorkspaceError(`${path.resolve(flags.workspace)} is not a workspace (a git repository root with evolve.config.yaml); create one with \`evolve init ${flags.workspace}\``);
+      throw new WorkspaceError(`${path.resolve(flags.workspace)} is not a workspace (a git repository root with evolve.config.yaml); create one with \`evolve init ${flags.workspace}\``, "not-a-workspace", { dir: path.resolve(flags.workspace) });
     }
     return root;
   }

@@ -54,9 +54,9 @@ export async function snapshotCommand(flags: SnapshotFlags): Promise<void> {
     let extra: Record<string, unknown>;
     if (flags.target !== undefined) {
       const target = path.resolve(flags.target);
-      if (!existsSync(target) || !statSync(target).isDirectory()) throw new WorkspaceError(`--target: ${target} is not a directory`);
+      if (!existsSync(target) || !statSync(target).isDirectory()) throw new WorkspaceError(`--target: ${target} is not a directory`, "usage", { flag: "--target", value: target });
       const files = readTypeScriptProject(target);
-      if (files.size === 0) throw new WorkspaceError(`--target: ${target} has no TypeScript files (node_modules, dist and build are skipped)`);
+      if (files.size === 0) throw new WorkspaceError(`--target: ${target} has no TypeScript files (node_modules, dist and build are skipped)`, "usage", { flag: "--target", value: target });
       snapshot = buildSnapshot(files, { evolvable: () => true, tokenBudget: budget, label: `project ${path.basename(target)}` });
       const hash = createHash("sha256");
       for (const [p, t] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${p}\0${t}\0`);
@@ -68,7 +68,7 @@ export async function snapshotCommand(flags: SnapshotFlags): Promise<void> {
       const root = workspaceFromFlag(flags.workspace);
       const { commit, files } = await readCommitFiles(root, "HEAD");
       const configText = files.get(CONFIG_FILE);
-      if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at HEAD`);
+      if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at HEAD`, "workspace", { dir: root, ref: "HEAD", file: CONFIG_FILE });
       const config = parseConfig(configText, CONFIG_FILE);
       snapshot = buildSnapshot(files, { evolvable: (p) => isEvolvable(config, p), tokenBudget: budget, label: `workspace ${config.agent.name} @ ${commit.slice(0, 10)}` });
       file = write(root, `${commit}.md`, snapshot.text);

@@ -60,7 +60,7 @@ async function tuneUnlocked(flags: TuneFlags): Promise<void> {
     return;
   }
   if (flags.alpha !== undefined && !(flags.alpha > 0 && flags.alpha < 1)) {
-    fail(new WorkspaceError(`--alpha: expected a number between 0 and 1, got ${flags.alpha}`));
+    fail(new WorkspaceError(`--alpha: expected a number between 0 and 1, got ${flags.alpha}`, "usage", { flag: "--alpha", value: flags.alpha }));
     return;
   }
   try {
@@ -84,7 +84,7 @@ export async function tuneWorkspace(root: string, flags: TuneFlags, say: (line: 
   try {
     const ws = await openWorkspace(root);
     const settings = resolveSettings(ws.config.model as ModelSection, providerFlags(flags), { workspace: root });
-    if (settings.provider === "none") throw new WorkspaceError(`evolve tune needs a model: set model.provider and model.name in ${path.join(root, "evolve.config.yaml")}, or pass --provider and --model`);
+    if (settings.provider === "none") throw new WorkspaceError(`evolve tune needs a model: set model.provider and model.name in ${path.join(root, "evolve.config.yaml")}, or pass --provider and --model`, "no-model");
     const provider = selectProvider(settings);
     if (!provider) throw new LlmError("config", "no provider selected");
     const cache = createResponseCache(path.join(await gitdirOf(root), "evolve", "response-cache.jsonl"));
