@@ -1,8 +1,8 @@
 /**
  * The ledger: evolve's memory in git (isomorphic-git plus atomic object and ref writes). This is its
- * public face, with the modules that are a concept of their own (record, generations, attempts,
- * revert, reset, commits, tags, workspace-lock, trailers); everything else under ledger/ is internal
- * and test/layers.test.ts keeps it that way.
+ * public face; its modules that are a concept of their own (record, generations, attempts, revert,
+ * reset, commits, tags, workspace-lock, ...) may also be imported directly. Its plumbing (fs,
+ * objects, tree-hash, worktree) is not imported outside ledger/; test/layers.test.ts keeps it so.
  */
 export { readCommitFiles, readBlobText, resolveRef, readRef, currentBranch, headBranch, peelToCommit, decodeText, tagExists, type CommitFiles, type RefNotFoundData } from "./read-tree.js";
 export { candidateTreeOid, buildTree, diffTrees, lookupPath, readCommitTree, EMPTY_TREE, type BuiltTree, type TreeChange, type TreeEntry } from "./tree-hash.js";

@@ -71,6 +71,7 @@ describe("the layer check itself", () => {
       'history/x.ts: import "../ledger/fs.js": ledger/fs is internal to the ledger; import it from ledger/index.js or a public ledger module',
     ]);
     expect(plant("history/x.ts", `import { resolveRef } from "../ledger/index.js";\nimport { TRAILER } from "../ledger/record.js";\n`)).toEqual([]);
+    expect(plant("evolution/x.ts", `import { buildTree } from "../ledger/tree-hash.js";\nimport { syncWorktree } from "../ledger/worktree.js";\nimport type { GitObject } from "../ledger/objects.js";\n`)).toHaveLength(3);
   });
 
   it("fails a source folder that has no layer", () => {

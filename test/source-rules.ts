@@ -32,10 +32,12 @@ export const NOT_SOURCE = new Set(["node_modules", "dist", "test", "examples", "
 export const CONFINED_PACKAGES: Readonly<Record<string, string>> = { "isomorphic-git": "ledger" };
 
 /**
- * The ledger modules other folders may import: its index and the modules that are a concept of their
- * own. The rest (fs, objects, read-tree, tree-hash, worktree, ...) are internals, reached through index.
+ * The ledger's plumbing, which other folders may not import: the file system client, caches and ref
+ * writes (fs), raw object encoding (objects), tree hashing and building (tree-hash) and work-tree
+ * sync (worktree). Every other ledger module is a concept of its own (record, revert, reset,
+ * attempts, eval-cache, workspace-lock, ...) and may be imported directly, or through index.
  */
-export const LEDGER_PUBLIC = new Set(["index", "record", "generations", "attempts", "revert", "reset", "trailers", "commits", "tags", "workspace-lock"]);
+export const LEDGER_INTERNAL = new Set(["fs", "objects", "tree-hash", "worktree"]);
 
 export interface SourceFile {
   /** POSIX path relative to the repository root. */
@@ -108,7 +110,7 @@ function checkImport(file: string, top: string, layer: number, specifier: string
   }
   if (targetTop === "ledger") {
     const module = target.slice("ledger/".length).replace(/\.js$/, "");
-    if (!LEDGER_PUBLIC.has(module)) out.push({ file, specifier, rule: `ledger/${module} is internal to the ledger; import it from ledger/index.js or a public ledger module` });
+    if (LEDGER_INTERNAL.has(module)) out.push({ file, specifier, rule: `ledger/${module} is internal to the ledger; import it from ledger/index.js or a public ledger module` });
   }
   return out;
 }
