@@ -15,8 +15,9 @@ export interface BuildOptions {
 }
 
 /**
- * A bundle ready for the sandbox, or why there is none. `code` is an iife script that sets
- * `globalThis.__evolveTools` (tool id -> function). `tools` lists the value exports of the tool
+ * A bundle ready for the sandbox, or why there is none. `code` is an iife script that hands its tools
+ * (tool id -> function) to `__evolveExport`, a parameter of the function the sandbox wraps it in (see
+ * ./context.ts): nothing is published on the global object. `tools` lists the value exports of the tool
  * modules, sorted; an export that turns out not to be a function is skipped at run time (calling it
  * gives `missing-tool`). `default` exports are not tools.
  */
@@ -173,7 +174,7 @@ for (const m of [${list}]) {
     if (k !== "default" && typeof v === "function") tools[k] = v;
   }
 }
-globalThis.__evolveTools = tools;
+__evolveExport(tools);
 `;
 }
 

@@ -50,12 +50,13 @@ export function workerFile(): string {
   return join(packageRoot(), "dist", "sandbox", "worker.js");
 }
 
-/** Paths the worker process may read: our compiled sandbox folder and tinypool's dist. */
+/** Paths the worker process may read: our compiled sandbox folder, the text helpers it uses and tinypool's dist. */
 export function workerReadPaths(): string[] {
   const root = realpathSync(packageRoot());
   const tinypoolDist = realpathSync(dirname(createRequire(import.meta.url).resolve("tinypool")));
   return [
     join(root, "dist", "sandbox", "*"),
+    join(root, "dist", "kernel", "text.js"),
     join(tinypoolDist, "*"),
     // Module type lookups (is a .js file ESM?) read the package.json files above them.
     join(root, "package.json"),
