@@ -1,7 +1,11 @@
 import type { AssertionVerdict, CustomAssertionRunner } from "./custom-assertions.js";
-import { compileUserSchema, schemaErrors } from "./json-schema.js";
+import { MAX_REASON_CHARS } from "./custom-module.js";
+import { deepEqual } from "./equality.js";
 import type { Assertion, GoldenCase } from "./schema.js";
 import { describeValue, preview } from "../kernel/yaml-errors.js";
+import { oneLine } from "../kernel/text.js";
+
+export { deepEqual } from "./equality.js";
 
 /**
  * What the sandbox reports for one call. Structurally the same as the sandbox's own type; declared
@@ -32,7 +36,7 @@ export interface CaseResult {
    * call fails every assertion except `throws`, so it scores 0 unless the case expects a throw.
    */
   score: number;
-  /** One line: "ok", or the first failing assertion and why. */
+  /** One line: "ok", or the first failing assertion and why; at most MAX_REASON_CHARS plus its prefix. */
   reason: string;
   assertions: AssertionResult[];
   ms: number;
@@ -44,7 +48,7 @@ export async function checkCase(c: GoldenCase, outcome: CaseOutcome, runner: Cus
   const assertions: AssertionResult[] = [];
   for (const a of c.assert) {
     const verdict = await judge(a, c, outcome, runner);
-    assertions.push(applyNegation(a, verdict));
+    assertions.push(applyNegation(a, { ...verdict, reason: oneLine(verdict.reason, MAX_REASON_CHARS) }));
   }
   const failing = assertions.map((r, i) => ({ r, i })).filter(({ r }) => !r.pass);
   const score = assertions.length ? assertions.reduce((s, r) => s + r.score, 0) / assertions.length : 0;
@@ -66,7 +70,7 @@ function applyNegation(a: Assertion, v: AssertionVerdict): AssertionResult {
 
 async function judge(a: Assertion, c: GoldenCase, outcome: CaseOutcome, runner: CustomAssertionRunner): Promise<AssertionVerdict> {
   if (a.type === "throws") return judgeThrows(a, outcome);
-  if (!outcome.ok) return invalid(`call failed (${outcome.kind}): ${oneLine(outcome.error)}`);
+  if (!outcome.ok) return invalid(`call failed (${outcome.kind}): ${oneLine(outcome.error, MAX_REASON_CHARS)}`);
   const out = outcome.output;
   switch (a.type) {
     case "equals":
@@ -75,8 +79,10 @@ async function judge(a: Assertion, c: GoldenCase, outcome: CaseOutcome, runner: 
       return judgeContains(out, a.value);
     case "regex": {
       if (typeof out !== "string") return invalid(`regex needs a string output, got ${describeValue(out)}`);
-      const re = new RegExp(String(a.value), a.flags ?? "");
-      return verdict(re.test(out), `${preview(out)} does not match /${String(a.value)}/${a.flags ?? ""}`, `${preview(out)} matches /${String(a.value)}/${a.flags ?? ""}`);
+      const shown = `/${String(a.value)}/${a.flags ?? ""}`;
+      const r = await runner.regex(String(a.value), a.flags ?? "", out);
+      if (!r.ok) return invalid(`${shown} on the output of case ${c.id} (${out.length} characters): ${r.reason}`);
+      return verdict(r.match, `${preview(out)} does not match ${shown}`, `${preview(out)} matches ${shown}`);
     }
     case "close-to": {
       if (typeof out !== "number" || Number.isNaN(out)) return invalid(`close-to needs a number output, got ${describeValue(out)}`);
@@ -86,9 +92,9 @@ async function judge(a: Assertion, c: GoldenCase, outcome: CaseOutcome, runner: 
       return verdict(diff <= tol, `${out} is ${diff} away from ${want} (tolerance ${tol})`, `${out} is within ${tol} of ${want}`);
     }
     case "json-schema": {
-      const validate = compileUserSchema(a.value);
-      const ok = validate(out);
-      return verdict(ok, `${preview(out)} does not match the schema: ${ok ? "" : schemaErrors(validate)}`, "output matches the schema");
+      const r = await runner.schema(a.value, out);
+      if (!r.ok) return invalid(`the schema check on the output of case ${c.id}: ${r.reason}`);
+      return verdict(r.valid, `${preview(out)} does not match the schema: ${r.errors}`, "output matches the schema");
     }
     case "javascript":
       return runner.run(a.file ?? "", out, { config: a.config, case: { id: c.id, tool: c.tool, args: c.args, tags: c.tags } });
@@ -100,8 +106,9 @@ async function judge(a: Assertion, c: GoldenCase, outcome: CaseOutcome, runner: 
 function judgeThrows(a: Assertion, outcome: CaseOutcome): AssertionVerdict {
   if (outcome.ok) return verdict(false, `expected the call to throw, it returned ${preview(outcome.output)}`, "");
   // Only a thrown error counts: a timeout or a crash is a failure of a different kind.
-  if (outcome.kind !== "throw") return invalid(`call failed with ${outcome.kind}, not a throw: ${oneLine(outcome.error)}`);
-  const msg = oneLine(outcome.error);
+  if (outcome.kind !== "throw") return invalid(`call failed with ${outcome.kind}, not a throw: ${oneLine(outcome.error, MAX_REASON_CHARS)}`);
+  // The sandbox cuts messages to MAX_MESSAGE_CHARS; folding is linear however long they are.
+  const msg = oneLine(outcome.error, outcome.error.length);
   if (typeof a.value === "string") {
     return verdict(msg.includes(a.value), `threw ${preview(msg)}, which does not contain ${preview(a.value)}`, `threw ${preview(msg)}`);
   }
@@ -126,27 +133,4 @@ function verdict(pass: boolean, failReason: string, passReason: string): Asserti
 
 function invalid(reason: string): AssertionVerdict {
   return { pass: false, score: 0, reason, valid: false };
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
-}
-
-/**
- * Structural equality for JSON-like data: key order is irrelevant, array order is not, a key whose
- * value is undefined counts as absent (as in JSON), NaN equals NaN, and 0 equals -0.
- */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-  }
-  const ra = a as Record<string, unknown>;
-  const rb = b as Record<string, unknown>;
-  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
-  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]));
 }

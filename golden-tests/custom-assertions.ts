@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { WorkspaceInputError } from "../kernel/input-error.js";
+import { runCheck, CHECK_TIME_LIMIT_MS } from "./check-thread.js";
+import { broken, loadModule } from "./custom-module.js";
 import type { GoldenSuite } from "./schema.js";
-import { preview } from "../kernel/yaml-errors.js";
 
 /** What a custom assertion receives as its second argument. Fresh copies on every call. */
 export interface CustomAssertionContext {
@@ -24,27 +24,42 @@ export interface AssertionVerdict {
   valid: boolean;
 }
 
-/** Runs the `javascript` assertions of a suite in the host process. */
+/** An answer of the check thread, or why there is none (its time limit passed, the thread died). */
+export type Bounded<T> = ({ ok: true } & T) | { ok: false; reason: string };
+
+/**
+ * Runs the parts of judging that execute user code or user patterns on a candidate's output, in
+ * the check thread, each under a time limit, so none of them can hang the host: `javascript`
+ * assertions, `regex` patterns and JSON schemas (whose `pattern` keywords are regexes too).
+ */
 export interface CustomAssertionRunner {
   run(file: string, output: unknown, ctx: CustomAssertionContext): Promise<AssertionVerdict>;
+  /** Whether `pattern` (with `flags`) matches `input`. */
+  regex(pattern: string, flags: string, input: string): Promise<Bounded<{ match: boolean }>>;
+  /** Whether `value` is valid under the user schema `schema`; ajv's errors as one line when not. */
+  schema(schema: unknown, value: unknown): Promise<Bounded<{ valid: boolean; errors: string }>>;
 }
 
 /** The default export a custom assertion module must have. */
 export type CustomAssertionFn = (output: unknown, ctx: CustomAssertionContext) => unknown;
 
 export interface RunnerOptions {
-  /** A custom assertion still unsettled after this long fails (it must not hang evolution). Default 5000. */
+  /**
+   * A custom assertion still unsettled after this long fails (it must not hang evolution), whether
+   * it waits on a promise or loops. Default 5000.
+   */
   timeoutMs?: number;
 }
 
-// Keyed by content hash: the same source is imported once per process however many suites or
-// candidates use it (data: URL modules are never unloaded, so re-importing would only leak).
-const moduleCache = new Map<string, Promise<CustomAssertionFn>>();
+// A synchronous loop is caught by the thread's deadline, an unsettled promise by the thread itself
+// (which answers then); the slack keeps the two apart.
+const SYNC_SLACK_MS = 500;
 
 /**
  * A runner over `modules` (workspace path -> source, e.g. GoldenSuite.customAssertions). Sources are
- * imported from memory as ES modules, never read from disk. They may import node builtins but not
- * relative files (a data: URL has no folder).
+ * imported from memory as ES modules in the check thread, never read from disk. They may import
+ * node builtins but not relative files (a data: URL has no folder). Every call gets copies of the
+ * output and context (they cross to the thread).
  */
 export function createAssertionRunner(modules: ReadonlyMap<string, string>, options: RunnerOptions = {}): CustomAssertionRunner {
   const timeoutMs = options.timeoutMs ?? 5000;
@@ -52,19 +67,22 @@ export function createAssertionRunner(modules: ReadonlyMap<string, string>, opti
     async run(file, output, ctx) {
       const source = modules.get(file);
       if (source === undefined) return broken(`custom assertion ${file} is not in the suite`);
-      let fn: CustomAssertionFn;
-      try {
-        fn = await loadModule(file, source);
-      } catch (err) {
-        return broken((err as Error).message);
-      }
-      let result: unknown;
-      try {
-        result = await withTimeout(Promise.resolve().then(() => fn(copy(output), copy(ctx))), timeoutMs);
-      } catch (err) {
-        return broken(`${file} threw: ${oneLine(err)}`);
-      }
-      return interpret(file, result);
+      const r = await runCheck({ kind: "custom", file, source, output, ctx, timeoutMs }, timeoutMs + SYNC_SLACK_MS);
+      if (!r.ok) return broken(`${file} ${r.reason}`);
+      if (r.answer.kind === "custom") return r.answer.verdict;
+      return broken(`${file}: ${r.answer.kind === "error" ? r.answer.message : "unexpected answer"}`);
+    },
+    async regex(pattern, flags, input) {
+      const r = await runCheck({ kind: "regex", pattern, flags, input }, CHECK_TIME_LIMIT_MS);
+      if (!r.ok) return r;
+      if (r.answer.kind === "regex") return { ok: true, match: r.answer.match };
+      return { ok: false, reason: r.answer.kind === "error" ? r.answer.message : "unexpected answer" };
+    },
+    async schema(schema, value) {
+      const r = await runCheck({ kind: "schema", schema, value }, CHECK_TIME_LIMIT_MS);
+      if (!r.ok) return r;
+      if (r.answer.kind === "schema") return { ok: true, valid: r.answer.valid, errors: r.answer.errors };
+      return { ok: false, reason: r.answer.kind === "error" ? r.answer.message : "unexpected answer" };
     },
   };
 }
@@ -93,26 +111,6 @@ export async function prepareCustomAssertions(suite: GoldenSuite): Promise<void>
   }
 }
 
-async function loadModule(file: string, source: string): Promise<CustomAssertionFn> {
-  const key = createHash("sha256").update(source).digest("hex");
-  let pending = moduleCache.get(key);
-  if (!pending) {
-    const url = `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`;
-    pending = import(/* @vite-ignore */ url).then((m: { default?: unknown }) => {
-      if (typeof m.default !== "function") throw new Error("must `export default` a function (output, ctx) => boolean | { pass, score?, reason? }");
-      return m.default as CustomAssertionFn;
-    });
-    moduleCache.set(key, pending);
-  }
-  try {
-    return await pending;
-  } catch (err) {
-    const e = err as Error;
-    const wrapped = new (err instanceof SyntaxError ? SyntaxError : Error)(`${file}: ${e.message}`);
-    throw wrapped;
-  }
-}
-
 /** Finds the position of a syntax error with the TypeScript parser (loaded only when needed). */
 async function syntaxErrorAt(file: string, source: string): Promise<{ line: number; column: number; message: string } | undefined> {
   const ts = (await import("typescript")).default;
@@ -125,45 +123,4 @@ async function syntaxErrorAt(file: string, source: string): Promise<{ line: numb
   if (!d?.file || d.start === undefined) return undefined;
   const pos = d.file.getLineAndCharacterOfPosition(d.start);
   return { line: pos.line + 1, column: pos.character + 1, message: `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}` };
-}
-
-function interpret(file: string, result: unknown): AssertionVerdict {
-  if (typeof result === "boolean") return { pass: result, score: result ? 1 : 0, reason: result ? "custom assertion passed" : `${file} returned false`, valid: true };
-  if (typeof result === "object" && result !== null && typeof (result as { pass?: unknown }).pass === "boolean") {
-    const r = result as { pass: boolean; score?: unknown; reason?: unknown };
-    let score = r.pass ? 1 : 0;
-    if (r.score !== undefined) {
-      if (typeof r.score !== "number" || !(r.score >= 0 && r.score <= 1)) return broken(`${file} returned score ${preview(r.score)}; expected a number in 0..1`);
-      score = r.score;
-    }
-    const reason = typeof r.reason === "string" && r.reason ? oneLine(r.reason) : r.pass ? "custom assertion passed" : `${file} returned pass: false`;
-    return { pass: r.pass, score, reason, valid: true };
-  }
-  return broken(`${file} returned ${preview(result)}; expected a boolean or { pass: boolean, score?, reason? }`);
-}
-
-function broken(reason: string): AssertionVerdict {
-  return { pass: false, score: 0, reason, valid: false };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer)) as Promise<T>;
-}
-
-function copy<T>(v: T): T {
-  try {
-    return structuredClone(v);
-  } catch {
-    return v;
-  }
-}
-
-function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/\s*\n\s*/g, " ").trim();
 }

@@ -33,3 +33,19 @@ export function oneLine(text: string, max: number): string {
   if (text.length <= max * 4) return capText(foldLines(text), max);
   return capText(foldLines(text.slice(0, max * 4)), max, text.length);
 }
+
+/** JSON-ish rendering of a value cut to `max` characters, for one-line messages. */
+export function preview(value: unknown, max = 60): string {
+  let text: string;
+  if (value === undefined) text = "undefined";
+  else if (typeof value === "number" && !Number.isFinite(value)) text = String(value);
+  else if (typeof value === "bigint") text = `${value}n`;
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

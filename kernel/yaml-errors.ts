@@ -2,6 +2,9 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } fr
 import type { Document, Node as YamlNode } from "yaml";
 import type { ErrorObject } from "ajv";
 import { WorkspaceInputError } from "./input-error.js";
+import { preview } from "./text.js";
+
+export { preview } from "./text.js";
 
 /** A path into parsed YAML data: map keys and sequence indexes, outermost first. */
 export type FieldPath = readonly (string | number)[];
@@ -109,22 +112,6 @@ export function describeValue(value: unknown): string {
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return `string ${preview(value)}`;
   return `${typeof value} ${String(value)}`;
-}
-
-/** JSON-ish rendering of a value cut to `max` characters, for one-line messages. */
-export function preview(value: unknown, max = 60): string {
-  let text: string;
-  if (value === undefined) text = "undefined";
-  else if (typeof value === "number" && !Number.isFinite(value)) text = String(value);
-  else if (typeof value === "bigint") text = `${value}n`;
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 const TYPE_NAMES: Record<string, string> = {

@@ -9,26 +9,35 @@
  * | 12n                               | {"$evolve":"bigint","value":"12"}         | 12n                        |
  * | Map / Set                         | {"$evolve":"Map","entries":[[k,v]]} ...   | Map / Set                  |
  * | Date                              | {"$evolve":"Date","value":iso or null}    | Date (invalid if null)     |
+ * | RegExp                            | {"$evolve":"RegExp","source","flags"}     | RegExp                     |
  * | Error                             | {"$evolve":"Error","name","message"}      | { name, message }          |
  * | function / symbol                 | {"$evolve":"function","name"} ...         | "[Function name]" / "[Symbol(x)]" |
  * | a cycle back to an ancestor       | {"$evolve":"circular"}                    | "[Circular]"               |
  * | object with an own "$evolve" key  | {"$evolve":"object","value":{...}}        | the object                 |
  *
  * Typed arrays become arrays, boxed primitives their primitive, objects with toJSON its result,
- * other objects their own enumerable string keys (as JSON.stringify does).
+ * other objects their own enumerable string keys (as JSON.stringify does). Equality of decoded
+ * values is golden-tests/equality.ts.
+ *
+ * Decoding never sets a prototype: a key "__proto__" stays an own key.
  */
 export function decodeOutput(json: string): unknown {
-  return revive(JSON.parse(json) as unknown);
+  return revive(JSON.parse(json) as unknown, 0);
 }
 
-function revive(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(revive);
+// The encoder nests at most 200 levels; deeper input was not made by it.
+const MAX_DEPTH = 256;
+
+function revive(v: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new Error(`sandbox output nests deeper than ${MAX_DEPTH} levels`);
+  const next = (x: unknown) => revive(x, depth + 1);
+  if (Array.isArray(v)) return v.map(next);
   if (v === null || typeof v !== "object") return v;
   const o = v as Record<string, unknown>;
   const t = o["$evolve"];
   if (typeof t !== "string") {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) put(out, k, revive(x));
+    for (const [k, x] of Object.entries(o)) put(out, k, next(x));
     return out;
   }
   switch (t) {
@@ -45,11 +54,13 @@ function revive(v: unknown): unknown {
     case "bigint":
       return BigInt(String(o["value"]));
     case "Map":
-      return new Map((o["entries"] as [unknown, unknown][]).map(([k, x]) => [revive(k), revive(x)]));
+      return new Map((o["entries"] as [unknown, unknown][]).map(([k, x]) => [next(k), next(x)]));
     case "Set":
-      return new Set((o["values"] as unknown[]).map(revive));
+      return new Set((o["values"] as unknown[]).map(next));
     case "Date":
       return new Date(typeof o["value"] === "string" ? o["value"] : Number.NaN);
+    case "RegExp":
+      return new RegExp(String(o["source"]), String(o["flags"]));
     case "Error":
       return { name: o["name"], message: o["message"] };
     case "function":
@@ -61,7 +72,7 @@ function revive(v: unknown): unknown {
     case "object": {
       const inner = o["value"] as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(inner)) put(out, k, revive(x));
+      for (const [k, x] of Object.entries(inner)) put(out, k, next(x));
       return out;
     }
     default:
