@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundle } from "../sandbox/build.js";
 import { packageRoot } from "../kernel/package-root.js";
 import { createSandbox, workerExecArgv, workerReadPaths, type CaseCall, type CaseOutcome, type Sandbox } from "../sandbox/pool.js";
+import { MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS } from "../sandbox/limits.js";
 
 // Real worker processes throughout: the sandbox runs dist/sandbox/worker.js (built by `npm test`).
 const TIMEOUT_MS = 400;
@@ -236,6 +237,51 @@ describe("hostile candidates, each followed by a healthy run on the same pool", 
     expect(out.map((o) => (o.ok ? o.output : o.kind))).toEqual(["timeout", "timeout", "timeout"]);
     expect(out.every((o) => !o.ok && o.error === `loading the tool modules exceeded the ${TIMEOUT_MS} ms budget`)).toBe(true);
     await expectHealthy();
+  });
+});
+
+describe("what crosses the sandbox boundary is bounded", () => {
+  it("a 1,000,000-space error message arrives cut to MAX_MESSAGE_CHARS, with its length", async () => {
+    const o = failure(await runOne('export function f() { throw new Error("x" + " ".repeat(1_000_000) + "y"); }', "f"));
+    expect(o.kind).toBe("throw");
+    expect(o.error.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    expect(o.error).toMatch(/^Error: x {100,}… \(1000009 characters\)$/);
+    await expectHealthy();
+  });
+
+  it("a 256 MB message built by concatenation is measured, not copied (a copy would exhaust the heap)", async () => {
+    const o = failure(await runOne('export function f() { let s = "x".repeat(1_000_000); for (let i = 0; i < 8; i++) s = s + s; throw new Error(s); }', "f"));
+    expect(o).toEqual({ kind: "throw", error: "(a message of 256000007 characters, not shown)" });
+    await expectHealthy();
+  });
+
+  it("a returned 256 MB string fails as too long before it is encoded: no memory death, no worker restart", async () => {
+    const src = `export function big() { let s = "x".repeat(1_000_000); for (let i = 0; i < 8; i++) s = s + s; return s; }
+      export function ok() { return "fine"; }`;
+    const out = await sandbox.run(await bundle(src), [
+      { id: "big", tool: "big", args: [] },
+      { id: "ok", tool: "ok", args: [] },
+    ]);
+    expect(out.map((o) => (o.ok ? o.output : `${o.kind}: ${o.error}`))).toEqual([
+      `throw: output is longer than ${MAX_OUTPUT_CHARS} characters once encoded`,
+      "fine",
+    ]);
+  });
+
+  it("outputs that are large only once walked stop early too; hostile thrown values are cut", async () => {
+    const src = `export function sparse() { const a: unknown[] = []; a.length = 4_000_000_000; return a; }
+      export function keys() { const o: Record<string, number> = {}; for (let i = 0; i < 40_000; i++) o["a-rather-long-key-name-" + i] = i; return o; }
+      export function hostileThrow() { throw { toString() { return "y".repeat(10_000); } }; }
+      export function message() { const e = new Error("m"); Object.defineProperty(e, "message", { get() { return "z".repeat(50_000); } }); throw e; }`;
+    const code = await bundle(src);
+    // Generous budgets: the point is the kind of failure, not the speed of a loaded machine.
+    const out = await sandbox.run(code, ["sparse", "keys", "hostileThrow", "message"].map((tool) => ({ id: tool, tool, args: [], timeoutMs: 10_000 })));
+    const shown = out.map((o) => (o.ok ? "ok" : `${o.kind}: ${o.error.slice(0, 60)}`));
+    expect(shown[0]).toBe(`throw: output is longer than ${MAX_OUTPUT_CHARS} characters once encoded`.slice(0, 67));
+    expect(shown[1]).toBe(`throw: output is longer than ${MAX_OUTPUT_CHARS} characters once encoded`.slice(0, 67));
+    expect(shown[2]).toMatch(/^throw: non-error value thrown: /);
+    expect(out.every((o) => o.ok || o.error.length <= MAX_MESSAGE_CHARS)).toBe(true);
+    expect(shown[3]).toMatch(/^throw: Error: zzzz/);
   });
 });
 
