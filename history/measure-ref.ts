@@ -19,7 +19,7 @@ export type RefMeasurement =
 export interface MeasureOptions {
   /** Take golden tests from this ref instead of the measured one (e.g. today's suite on an old tree). */
   suiteRef?: string;
-  /** Read and fill the evaluation cache (default true). */
+  /** Read and fill the evaluation cache (default true); false neither reads nor writes it. */
   cache?: boolean;
 }
 
@@ -29,10 +29,10 @@ export async function measureRef(root: string, ref: string, options: MeasureOpti
     const ws = await openWorkspace(root, ref);
     commit = ws.commit;
     const suite = options.suiteRef === undefined ? ws.suite : loadSuite((await readCommitFiles(root, options.suiteRef)).files);
-    const cache = await openEvalCache(root);
+    // Without the cache nothing is read from it or written to it (`eval --no-cache` leaves it as it was).
+    const cache = options.cache === false ? null : await openEvalCache(root);
     const model = "none";
-    const useCache = options.cache !== false;
-    const hit = useCache ? (cache.get(ws.tree, suite.hash, model) as Measurement | undefined) : undefined;
+    const hit = cache?.get(ws.tree, suite.hash, model) as Measurement | undefined;
     if (hit !== undefined) return { ok: true, commit, tree: ws.tree, suiteHash: suite.hash, cached: true, measurement: hit, suite };
     const sandbox = createSandbox({ workers: 1, timeoutMs: ws.config.sandbox.timeoutMs, memoryMb: ws.config.sandbox.memoryMb });
     try {
@@ -40,8 +40,8 @@ export async function measureRef(root: string, ref: string, options: MeasureOpti
       const built = await evaluator.build(ws.files);
       if (!built.ok) return { ok: false, commit, stage: "build", reason: built.reason };
       const { measurement } = await evaluator.run(built.code);
-      cache.set(ws.tree, suite.hash, model, measurement);
-      await cache.flush();
+      cache?.set(ws.tree, suite.hash, model, measurement);
+      await cache?.flush();
       return { ok: true, commit, tree: ws.tree, suiteHash: suite.hash, cached: false, measurement, suite };
     } finally {
       await sandbox.destroy();

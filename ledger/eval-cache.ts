@@ -1,60 +1,125 @@
 import { promises as fsp } from "node:fs";
 import { dirname, join } from "node:path";
 import { gitdirOf } from "./fs.js";
-import { errorMessage, EvolveError } from "../kernel/errors.js";
+import { readLines } from "./line-reader.js";
 
 /**
  * Evaluation results keyed by tree id + golden-suite hash + model: the same genome judged by the
  * same suite and model needs no second run. Values are JSON data; treat what `get` returns as read-only.
+ *
+ * The cache is bounded and can never stop a run: an entry over MAX_ENTRY_BYTES is not cached, only
+ * the newest MAX_CACHE_BYTES of entries are kept (the file is compacted to them when it grows past
+ * twice that), the file is read line by line from its newest end, and a line that cannot be read, a
+ * file that cannot be read or written, are each reported once through `warn` while the run goes on
+ * (unreadable lines are dropped by the next write, which rewrites the file).
  */
 export interface EvalCache {
   get(tree: string, suiteHash: string, model: string): unknown | undefined;
   /** Remember a value (JSON-serialisable); it reaches disk on flush. A later set of the same key wins. */
   set(tree: string, suiteHash: string, model: string, value: unknown): void;
-  /** Append the values set since the last flush to the cache file. */
+  /** Write the values set since the last flush (appended, or the whole file rewritten when it needs repair or compaction). */
   flush(): Promise<void>;
   readonly hits: number;
   readonly misses: number;
   /** The cache file: `<gitdir>/evolve/eval-cache.jsonl`. */
   readonly path: string;
+  /** Problems met so far, one line each (each kind once); also given to `warn`. */
+  readonly warnings: readonly string[];
 }
 
-interface Line {
+export interface EvalCacheOptions {
+  /** Where problems are reported (once per kind); default: a `warning:` line on stderr. */
+  warn?: (message: string) => void;
+  /** Bounds in bytes; default MAX_ENTRY_BYTES and MAX_CACHE_BYTES. */
+  limits?: { entryBytes?: number; cacheBytes?: number };
+}
+
+/** Longest entry kept, in bytes of its line; a larger measurement is simply not cached. */
+export const MAX_ENTRY_BYTES = 1 << 20;
+/** Entries kept, newest first, in bytes of their lines (in memory and, after compaction, on disk). */
+export const MAX_CACHE_BYTES = 16 << 20;
+
+interface Entry {
   tree: string;
   suite: string;
   model: string;
   value: unknown;
+  bytes: number;
 }
 
 const keyOf = (tree: string, suite: string, model: string): string => JSON.stringify([tree, suite, model]);
+const lineOf = (e: Omit<Entry, "bytes">): string => `${JSON.stringify({ tree: e.tree, suite: e.suite, model: e.model, value: e.value })}\n`;
 
-/**
- * Open (or start) the cache of the repository at `dir`. The file is append-only JSON lines; a
- * last line torn by a crash is dropped (and cut from the file), any other bad line is an error
- * naming the file, line and field.
- */
-export async function openEvalCache(dir: string): Promise<EvalCache> {
+/** Open (or start) the cache of the repository at `dir`. Opening never writes. */
+export async function openEvalCache(dir: string, options: EvalCacheOptions = {}): Promise<EvalCache> {
   const path = join(await gitdirOf(dir), "evolve", "eval-cache.jsonl");
-  const entries = new Map<string, unknown>();
-  let text = await fsp.readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return "";
-    throw error;
-  });
-  if (text !== "" && !text.endsWith("\n")) {
-    text = text.slice(0, text.lastIndexOf("\n") + 1);
-    await fsp.truncate(path, Buffer.byteLength(text, "utf8"));
-  }
-  text.split("\n").forEach((raw, i) => {
-    if (raw.trim() === "") return;
-    const line = parseLine(raw, `${path}: line ${i + 1}`, { path, line: i + 1 });
-    entries.set(keyOf(line.tree, line.suite, line.model), line.value);
-  });
+  const maxEntry = options.limits?.entryBytes ?? MAX_ENTRY_BYTES;
+  const maxCache = options.limits?.cacheBytes ?? MAX_CACHE_BYTES;
+  const warnings: string[] = [];
+  const said = new Set<string>();
+  const warn = (kind: string, message: string) => {
+    if (said.has(kind)) return;
+    said.add(kind);
+    warnings.push(message);
+    (options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(message);
+  };
+  const entries = new Map<string, Entry>();
+  let held = 0;
+  const keep = (e: Entry) => {
+    const key = keyOf(e.tree, e.suite, e.model);
+    const old = entries.get(key);
+    if (old !== undefined) {
+      held -= old.bytes;
+      entries.delete(key);
+    }
+    entries.set(key, e);
+    held += e.bytes;
+    for (const [k, oldest] of entries) {
+      if (held <= maxCache) break;
+      entries.delete(k);
+      held -= oldest.bytes;
+    }
+  };
 
-  let pending: string[] = [];
+  // The file needs rewriting (not appending) when it holds lines that are not entries.
+  let needsRewrite = false;
+  let fileBytes = 0;
+  let writable = true;
+  try {
+    let bad = 0;
+    let firstBad = "";
+    const scan = await readLines(path, { windowBytes: 2 * maxCache, maxLineBytes: maxEntry }, (raw, n) => {
+      const entry = parseLine(raw);
+      if (typeof entry === "string") {
+        if (bad++ === 0) firstBad = `line ${n}: ${entry}`;
+      } else keep(entry);
+    });
+    fileBytes = scan.size;
+    needsRewrite = bad > 0 || scan.oversize > 0 || scan.torn || scan.skippedBytes > 0;
+    if (bad > 0 || scan.oversize > 0) {
+      const from = scan.skippedBytes > 0 ? `, counting from byte ${scan.skippedBytes}` : "";
+      const what = [bad > 0 ? `${bad} unreadable line(s) (first: ${firstBad}${from})` : "", scan.oversize > 0 ? `${scan.oversize} line(s) over ${maxEntry} bytes` : ""];
+      warn("lines", `${path}: ${what.filter(Boolean).join(" and ")} skipped; the next write rebuilds the cache without them`);
+    }
+  } catch (e) {
+    writable = false;
+    warn("read", `${path}: cannot be read (${(e as Error).message}); evaluations are not cached in this run`);
+  }
+
+  let pending: Entry[] = [];
   let hits = 0;
   let misses = 0;
+  const rewrite = async () => {
+    const text = [...entries.values()].map(lineOf).join("");
+    const temp = `${path}.${process.pid}.tmp`;
+    await fsp.writeFile(temp, text, "utf8");
+    await fsp.rename(temp, path);
+    fileBytes = Buffer.byteLength(text, "utf8");
+    needsRewrite = false;
+  };
   return {
     path,
+    warnings,
     get hits() {
       return hits;
     },
@@ -62,10 +127,10 @@ export async function openEvalCache(dir: string): Promise<EvalCache> {
       return misses;
     },
     get(tree, suiteHash, model) {
-      const key = keyOf(tree, suiteHash, model);
-      if (entries.has(key)) {
+      const e = entries.get(keyOf(tree, suiteHash, model));
+      if (e !== undefined) {
         hits++;
-        return entries.get(key);
+        return e.value;
       }
       misses++;
       return undefined;
@@ -74,35 +139,48 @@ export async function openEvalCache(dir: string): Promise<EvalCache> {
       const json = JSON.stringify(value);
       if (json === undefined) throw new Error(`EvalCache.set: value for tree ${tree} is not JSON data`);
       // Keep what a reload would give back, not the caller's live object.
-      const copy = JSON.parse(json) as unknown;
-      entries.set(keyOf(tree, suiteHash, model), copy);
-      pending.push(`${JSON.stringify({ tree, suite: suiteHash, model, value: copy })}\n`);
+      const entry: Entry = { tree, suite: suiteHash, model, value: JSON.parse(json) as unknown, bytes: 0 };
+      entry.bytes = Buffer.byteLength(lineOf(entry), "utf8");
+      if (entry.bytes > maxEntry) {
+        warn("size", `an evaluation of ${entry.bytes} bytes is over the cache's ${maxEntry}-byte limit per entry and was not cached`);
+        return;
+      }
+      keep(entry);
+      pending.push(entry);
     },
     async flush() {
-      if (pending.length === 0) return;
-      const chunk = pending.join("");
+      const fresh = pending;
       pending = [];
-      await fsp.mkdir(dirname(path), { recursive: true });
-      await fsp.appendFile(path, chunk, "utf8");
+      if (fresh.length === 0 || !writable) return;
+      const chunk = fresh.map(lineOf).join("");
+      try {
+        await fsp.mkdir(dirname(path), { recursive: true });
+        if (needsRewrite || fileBytes + chunk.length > 2 * maxCache) await rewrite();
+        else {
+          await fsp.appendFile(path, chunk, "utf8");
+          fileBytes += Buffer.byteLength(chunk, "utf8");
+        }
+      } catch (e) {
+        writable = false;
+        warn("write", `${path}: cannot be written (${(e as Error).message}); evaluations are not cached for the rest of this run`);
+      }
     },
   };
 }
 
-function parseLine(raw: string, where: string, at: { path: string; line: number }): Line {
-  const bad = (why: string): never => {
-    throw new EvolveError("storage", `${where}: ${why}`, at);
-  };
+/** A cache entry, or why the line is not one. */
+function parseLine(raw: string): Entry | string {
   let data: unknown;
   try {
     data = JSON.parse(raw);
   } catch (error) {
-    return bad(`invalid JSON: ${errorMessage(error)}`);
+    return `invalid JSON: ${(error as Error).message}`;
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) bad("expected an object");
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return "expected an object";
   const record = data as Record<string, unknown>;
   for (const field of ["tree", "suite", "model"] as const) {
-    if (typeof record[field] !== "string") bad(`field "${field}": expected a string`);
+    if (typeof record[field] !== "string") return `field "${field}": expected a string`;
   }
-  if (!("value" in record)) bad(`field "value": missing`);
-  return record as unknown as Line;
+  if (!("value" in record)) return `field "value": missing`;
+  return { tree: record["tree"] as string, suite: record["suite"] as string, model: record["model"] as string, value: record["value"], bytes: Buffer.byteLength(raw, "utf8") + 1 };
 }
