@@ -76,8 +76,13 @@ const DRIVER_BODY = String.raw`
     "Int8Array", "Uint8Array", "Uint8ClampedArray", "Int16Array", "Uint16Array", "Int32Array",
     "Uint32Array", "Float16Array", "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array"]) delete g[k];
 
-  // Appending through defineProperty: an index setter on Array.prototype cannot intercept it.
-  function push(arr, v) { defineProp(arr, arr.length, { value: v, writable: true, enumerable: true, configurable: true }); }
+  // Appending through defineProperty: an index setter on Array.prototype cannot intercept it. The
+  // descriptor has no prototype, so a "get" or "value" accessor put on Object.prototype cannot leak in.
+  function push(arr, v) {
+    const d = O.create(null);
+    d.value = v; d.writable = true; d.enumerable = true; d.configurable = true;
+    defineProp(arr, arr.length, d);
+  }
 
   // ---- virtual timers: a queue ordered by (due, seq) on a clock that jumps to the next due time
   let clock = 0, seq = 0, nextId = 1;
