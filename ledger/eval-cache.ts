@@ -50,6 +50,60 @@ interface Entry {
 const keyOf = (tree: string, suite: string, model: string): string => JSON.stringify([tree, suite, model]);
 const lineOf = (e: Omit<Entry, "bytes">): string => `${JSON.stringify({ tree: e.tree, suite: e.suite, model: e.model, value: e.value })}\n`;
 
+type Warn = (kind: string, message: string) => void;
+
+/** Entries in age order (oldest first), evicting the oldest past `maxBytes`. */
+function entryStore(maxBytes: number) {
+  const entries = new Map<string, Entry>();
+  let held = 0;
+  return {
+    entries,
+    keep(e: Entry): void {
+      const key = keyOf(e.tree, e.suite, e.model);
+      const old = entries.get(key);
+      if (old !== undefined) {
+        held -= old.bytes;
+        entries.delete(key);
+      }
+      entries.set(key, e);
+      held += e.bytes;
+      for (const [k, oldest] of entries) {
+        if (held <= maxBytes) break;
+        entries.delete(k);
+        held -= oldest.bytes;
+      }
+    },
+  };
+}
+
+/** What reading the file found: whether it can be used at all, its size, and whether the next write must rewrite it. */
+interface FileState {
+  usable: boolean;
+  bytes: number;
+  needsRewrite: boolean;
+}
+
+async function readEntries(path: string, maxEntry: number, maxCache: number, keep: (e: Entry) => void, warn: Warn): Promise<FileState> {
+  try {
+    let bad = 0;
+    let firstBad = "";
+    const scan = await readLines(path, { windowBytes: 2 * maxCache, maxLineBytes: maxEntry }, (raw, n) => {
+      const entry = parseLine(raw);
+      if (typeof entry !== "string") keep(entry);
+      else if (bad++ === 0) firstBad = `line ${n}: ${entry}`;
+    });
+    if (bad > 0 || scan.oversize > 0) {
+      const from = scan.skippedBytes > 0 ? `, counting from byte ${scan.skippedBytes}` : "";
+      const what = [bad > 0 ? `${bad} unreadable line(s) (first: ${firstBad}${from})` : "", scan.oversize > 0 ? `${scan.oversize} line(s) over ${maxEntry} bytes` : ""];
+      warn("lines", `${path}: ${what.filter(Boolean).join(" and ")} skipped; the next write rebuilds the cache without them`);
+    }
+    return { usable: true, bytes: scan.size, needsRewrite: bad > 0 || scan.oversize > 0 || scan.torn || scan.skippedBytes > 0 };
+  } catch (e) {
+    warn("read", `${path}: cannot be read (${(e as Error).message}); evaluations are not cached in this run`);
+    return { usable: false, bytes: 0, needsRewrite: false };
+  }
+}
+
 /** Open (or start) the cache of the repository at `dir`. Opening never writes. */
 export async function openEvalCache(dir: string, options: EvalCacheOptions = {}): Promise<EvalCache> {
   const path = join(await gitdirOf(dir), "evolve", "eval-cache.jsonl");
@@ -57,65 +111,31 @@ export async function openEvalCache(dir: string, options: EvalCacheOptions = {})
   const maxCache = options.limits?.cacheBytes ?? MAX_CACHE_BYTES;
   const warnings: string[] = [];
   const said = new Set<string>();
-  const warn = (kind: string, message: string) => {
+  const warn: Warn = (kind, message) => {
     if (said.has(kind)) return;
     said.add(kind);
     warnings.push(message);
     (options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(message);
   };
-  const entries = new Map<string, Entry>();
-  let held = 0;
-  const keep = (e: Entry) => {
-    const key = keyOf(e.tree, e.suite, e.model);
-    const old = entries.get(key);
-    if (old !== undefined) {
-      held -= old.bytes;
-      entries.delete(key);
-    }
-    entries.set(key, e);
-    held += e.bytes;
-    for (const [k, oldest] of entries) {
-      if (held <= maxCache) break;
-      entries.delete(k);
-      held -= oldest.bytes;
-    }
-  };
-
-  // The file needs rewriting (not appending) when it holds lines that are not entries.
-  let needsRewrite = false;
-  let fileBytes = 0;
-  let writable = true;
-  try {
-    let bad = 0;
-    let firstBad = "";
-    const scan = await readLines(path, { windowBytes: 2 * maxCache, maxLineBytes: maxEntry }, (raw, n) => {
-      const entry = parseLine(raw);
-      if (typeof entry === "string") {
-        if (bad++ === 0) firstBad = `line ${n}: ${entry}`;
-      } else keep(entry);
-    });
-    fileBytes = scan.size;
-    needsRewrite = bad > 0 || scan.oversize > 0 || scan.torn || scan.skippedBytes > 0;
-    if (bad > 0 || scan.oversize > 0) {
-      const from = scan.skippedBytes > 0 ? `, counting from byte ${scan.skippedBytes}` : "";
-      const what = [bad > 0 ? `${bad} unreadable line(s) (first: ${firstBad}${from})` : "", scan.oversize > 0 ? `${scan.oversize} line(s) over ${maxEntry} bytes` : ""];
-      warn("lines", `${path}: ${what.filter(Boolean).join(" and ")} skipped; the next write rebuilds the cache without them`);
-    }
-  } catch (e) {
-    writable = false;
-    warn("read", `${path}: cannot be read (${(e as Error).message}); evaluations are not cached in this run`);
-  }
-
+  const store = entryStore(maxCache);
+  const file = await readEntries(path, maxEntry, maxCache, store.keep, warn);
   let pending: Entry[] = [];
   let hits = 0;
   let misses = 0;
-  const rewrite = async () => {
-    const text = [...entries.values()].map(lineOf).join("");
+  const write = async (chunk: string) => {
+    await fsp.mkdir(dirname(path), { recursive: true });
+    if (!file.needsRewrite && file.bytes + chunk.length <= 2 * maxCache) {
+      await fsp.appendFile(path, chunk, "utf8");
+      file.bytes += Buffer.byteLength(chunk, "utf8");
+      return;
+    }
+    // Compaction or repair: the entries kept, written aside and renamed over the file.
+    const text = [...store.entries.values()].map(lineOf).join("");
     const temp = `${path}.${process.pid}.tmp`;
     await fsp.writeFile(temp, text, "utf8");
     await fsp.rename(temp, path);
-    fileBytes = Buffer.byteLength(text, "utf8");
-    needsRewrite = false;
+    file.bytes = Buffer.byteLength(text, "utf8");
+    file.needsRewrite = false;
   };
   return {
     path,
@@ -127,13 +147,10 @@ export async function openEvalCache(dir: string, options: EvalCacheOptions = {})
       return misses;
     },
     get(tree, suiteHash, model) {
-      const e = entries.get(keyOf(tree, suiteHash, model));
-      if (e !== undefined) {
-        hits++;
-        return e.value;
-      }
-      misses++;
-      return undefined;
+      const e = store.entries.get(keyOf(tree, suiteHash, model));
+      if (e === undefined) misses++;
+      else hits++;
+      return e?.value;
     },
     set(tree, suiteHash, model, value) {
       const json = JSON.stringify(value);
@@ -141,27 +158,18 @@ export async function openEvalCache(dir: string, options: EvalCacheOptions = {})
       // Keep what a reload would give back, not the caller's live object.
       const entry: Entry = { tree, suite: suiteHash, model, value: JSON.parse(json) as unknown, bytes: 0 };
       entry.bytes = Buffer.byteLength(lineOf(entry), "utf8");
-      if (entry.bytes > maxEntry) {
-        warn("size", `an evaluation of ${entry.bytes} bytes is over the cache's ${maxEntry}-byte limit per entry and was not cached`);
-        return;
-      }
-      keep(entry);
+      if (entry.bytes > maxEntry) return warn("size", `an evaluation of ${entry.bytes} bytes is over the cache's ${maxEntry}-byte limit per entry and was not cached`);
+      store.keep(entry);
       pending.push(entry);
     },
     async flush() {
       const fresh = pending;
       pending = [];
-      if (fresh.length === 0 || !writable) return;
-      const chunk = fresh.map(lineOf).join("");
+      if (fresh.length === 0 || !file.usable) return;
       try {
-        await fsp.mkdir(dirname(path), { recursive: true });
-        if (needsRewrite || fileBytes + chunk.length > 2 * maxCache) await rewrite();
-        else {
-          await fsp.appendFile(path, chunk, "utf8");
-          fileBytes += Buffer.byteLength(chunk, "utf8");
-        }
+        await write(fresh.map(lineOf).join(""));
       } catch (e) {
-        writable = false;
+        file.usable = false;
         warn("write", `${path}: cannot be written (${(e as Error).message}); evaluations are not cached for the rest of this run`);
       }
     },
