@@ -191,7 +191,7 @@ describe("a candidate cannot tell a golden run from real use by any global", () 
       const r = await runAgent({ agent, provider, sandbox, request: "probe", maxSteps: 2 });
       const step = r.steps.find((s) => s.kind === "tool");
       expect(step && step.kind === "tool" && step.ok).toBe(true);
-      const real = step && step.kind === "tool" ? step.output : undefined;
+      const real = step && step.kind === "tool" && step.ok ? step.output : undefined;
       const seen = (golden as { output: { globals: string[] } }).output;
       // The driver's names are gone, whatever they are called.
       expect(seen.globals.filter((k) => /evolve|^__/i.test(k))).toEqual([]);
