@@ -31,8 +31,6 @@
  */
 import { MAX_CUTTABLE_CHARS, MAX_MESSAGE_CHARS, MAX_OUTPUT_CHARS } from "./limits.js";
 
-export { MAX_OUTPUT_CHARS } from "./limits.js";
-
 /** Global names through which the host reaches `entry`; drawn at random per worker process. */
 export interface DriverSlots {
   entry: string;
