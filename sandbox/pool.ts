@@ -126,48 +126,88 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     env: {},
     argv: [],
   });
-  // Tasks waiting for a worker: if workers die before any task ever started, the worker cannot
-  // boot (bad build, bad flags) and waiting longer helps nobody.
-  const waitingForBoot = new Set<(why: string) => void>();
-  let everStarted = false;
+  const state = { destroyed: false };
+  const runTask = taskRunner(pool, workers, memoryMb, state);
+  return {
+    async run(code, calls, runOptions = {}) {
+      if (state.destroyed) throw new Error("sandbox: run() after destroy()");
+      if (calls.length === 0) return [];
+      const workerCalls = calls.map((c) => toWorkerCall(c, timeoutMs));
+      const coverage = runOptions.coverage === true;
+      const whole = await runTask({ code, calls: workerCalls, loadTimeoutMs: timeoutMs, coverage });
+      if (whole.ok) return whole.results.map(toOutcome);
+      if (state.destroyed) return workerCalls.map((c) => deathOutcome(c, { ...whole.death, kind: "crash", error: "the sandbox was destroyed during the run" }));
+      if (workerCalls.length === 1 || whole.death.unstarted === true) return workerCalls.map((c) => deathOutcome(c, whole.death));
+      // The worker died mid-task: run each call alone so the death lands on the case that caused it.
+      return Promise.all(
+        workerCalls.map(async (c) => {
+          const r = await runTask({ code, calls: [c], loadTimeoutMs: timeoutMs, coverage });
+          const res = r.ok ? r.results[0] : undefined;
+          if (r.ok && res !== undefined) return toOutcome(res);
+          return deathOutcome(c, r.ok ? { kind: "crash", error: "the worker returned no result", ms: 0 } : r.death);
+        }),
+      );
+    },
+    async destroy() {
+      if (state.destroyed) return;
+      state.destroyed = true;
+      await pool.destroy();
+    },
+  };
+}
+
+/** Tasks waiting for a worker, and whether any worker ever started one. */
+interface BootWatch {
+  waiting: Set<(why: string) => void>;
+  everStarted: boolean;
+}
+
+function watchBoot(pool: Tinypool): BootWatch {
+  // If workers die before any task ever started, the worker cannot boot (bad build, bad flags) and
+  // waiting longer helps nobody.
+  const boot: BootWatch = { waiting: new Set(), everStarted: false };
   // A worker dying outside a task is reported here; tasks in flight get their own rejection.
   pool.on("error", (err: unknown) => {
-    if (everStarted) return;
-    for (const fail of waitingForBoot) fail(`the worker failed to start: ${messageOf(err)}`);
+    if (boot.everStarted) return;
+    for (const fail of boot.waiting) fail(`the worker failed to start: ${messageOf(err)}`);
   });
+  return boot;
+}
 
-  const watches = new WeakMap<ChildProcess, ChildWatch>();
+function childOf(pool: Tinypool, pid: number): ChildProcess | undefined {
+  // tinypool 2.2's ProcessWorker keeps its ChildProcess in `process`; threadId is the pid.
+  const worker = pool.threads.find((w) => w.threadId === pid) as unknown as { process?: ChildProcess } | undefined;
+  return worker?.process;
+}
+
+const watches = new WeakMap<ChildProcess, ChildWatch>();
+
+function watch(child: ChildProcess): ChildWatch {
+  const known = watches.get(child);
+  if (known !== undefined) return known;
+  let tail = "";
+  // Keep the worker's output off our terminal; the tail explains a death.
+  child.stdout?.unpipe(process.stdout);
+  child.stderr?.unpipe(process.stderr);
+  child.stdout?.on("data", () => {});
+  child.stderr?.on("data", (d: Buffer) => {
+    tail = (tail + d.toString("utf8")).slice(-STDERR_TAIL);
+  });
+  const closed = new Promise<ExitInfo>((resolve) => {
+    child.once("close", (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal, stderr: tail }));
+  });
+  const w = { closed };
+  watches.set(child, w);
+  return w;
+}
+
+/** Runs one task on the pool, at most `workers` at a time, with a boot timeout and a watchdog. */
+function taskRunner(pool: Tinypool, workers: number, memoryMb: number, state: { destroyed: boolean }): (task: WorkerTask) => Promise<TaskResult> {
+  const boot = watchBoot(pool);
   const slots = semaphore(workers);
-  let destroyed = false;
-
-  function childOf(pid: number): ChildProcess | undefined {
-    // tinypool 2.2's ProcessWorker keeps its ChildProcess in `process`; threadId is the pid.
-    const worker = pool.threads.find((w) => w.threadId === pid) as unknown as { process?: ChildProcess } | undefined;
-    return worker?.process;
-  }
-
-  function watch(child: ChildProcess): ChildWatch {
-    const known = watches.get(child);
-    if (known !== undefined) return known;
-    let tail = "";
-    // Keep the worker's output off our terminal; the tail explains a death.
-    child.stdout?.unpipe(process.stdout);
-    child.stderr?.unpipe(process.stderr);
-    child.stdout?.on("data", () => {});
-    child.stderr?.on("data", (d: Buffer) => {
-      tail = (tail + d.toString("utf8")).slice(-STDERR_TAIL);
-    });
-    const closed = new Promise<ExitInfo>((resolve) => {
-      child.once("close", (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal, stderr: tail }));
-    });
-    const w = { closed };
-    watches.set(child, w);
-    return w;
-  }
-
-  async function runTask(task: WorkerTask): Promise<TaskResult> {
+  return async function runTask(task) {
     await slots.acquire();
-    if (destroyed) {
+    if (state.destroyed) {
       slots.release();
       return { ok: false, death: { kind: "crash", error: "the sandbox was destroyed", ms: 0, unstarted: true } };
     }
@@ -182,16 +222,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       bootFailure = why;
       controller.abort();
     };
-    const boot = setTimeout(() => failBoot(`no worker picked the task up within ${BOOT_MS} ms`), BOOT_MS);
-    waitingForBoot.add(failBoot);
+    const bootTimer = setTimeout(() => failBoot(`no worker picked the task up within ${BOOT_MS} ms`), BOOT_MS);
+    boot.waiting.add(failBoot);
     const channel = {
       postMessage(message: unknown) {
         if (!isStartMessage(message) || startedAt !== undefined) return;
-        clearTimeout(boot);
-        waitingForBoot.delete(failBoot);
-        everStarted = true;
+        clearTimeout(bootTimer);
+        boot.waiting.delete(failBoot);
+        boot.everStarted = true;
         startedAt = performance.now();
-        child = childOf(message.pid);
+        child = childOf(pool, message.pid);
         if (child !== undefined) watch(child);
         watchdog = setTimeout(() => {
           watchdogFired = true;
@@ -215,38 +255,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const info = await within(watch(child).closed, EXIT_WAIT_MS);
       return { ok: false, death: classifyDeath(info ?? { code: child.exitCode, signal: child.signalCode, stderr: "" }, memoryMb, ms) };
     } finally {
-      waitingForBoot.delete(failBoot);
-      clearTimeout(boot);
+      boot.waiting.delete(failBoot);
+      clearTimeout(bootTimer);
       clearTimeout(watchdog);
       slots.release();
     }
-  }
-
-  return {
-    async run(code, calls, runOptions = {}) {
-      if (destroyed) throw new Error("sandbox: run() after destroy()");
-      if (calls.length === 0) return [];
-      const workerCalls = calls.map((c) => toWorkerCall(c, timeoutMs));
-      const coverage = runOptions.coverage === true;
-      const whole = await runTask({ code, calls: workerCalls, loadTimeoutMs: timeoutMs, coverage });
-      if (whole.ok) return whole.results.map(toOutcome);
-      if (destroyed) return workerCalls.map((c) => deathOutcome(c, { ...whole.death, kind: "crash", error: "the sandbox was destroyed during the run" }));
-      if (workerCalls.length === 1 || whole.death.unstarted === true) return workerCalls.map((c) => deathOutcome(c, whole.death));
-      // The worker died mid-task: run each call alone so the death lands on the case that caused it.
-      return Promise.all(
-        workerCalls.map(async (c) => {
-          const r = await runTask({ code, calls: [c], loadTimeoutMs: timeoutMs, coverage });
-          const res = r.ok ? r.results[0] : undefined;
-          if (r.ok && res !== undefined) return toOutcome(res);
-          return deathOutcome(c, r.ok ? { kind: "crash", error: "the worker returned no result", ms: 0 } : r.death);
-        }),
-      );
-    },
-    async destroy() {
-      if (destroyed) return;
-      destroyed = true;
-      await pool.destroy();
-    },
   };
 }
 
