@@ -111,15 +111,15 @@ export function caseYaml(c: PromotedCase): string {
 export function appendCase(file: string, existing: string | undefined, c: PromotedCase): string {
   const before = existing ?? HEADER;
   const text = `${before.replace(/\s*$/, "")}\n${caseYaml(c)}`;
-  const parse = (t: string): unknown => {
+  const load = (t: string): unknown => {
     try {
       return parse(t) as unknown;
     } catch {
       return undefined;
     }
   };
-  const old = existing === undefined ? { cases: null } : parse(existing);
-  const now = parse(text) as { cases?: unknown[] } | undefined;
+  const old = existing === undefined ? { cases: null } : load(existing);
+  const now = load(text) as { cases?: unknown[] } | undefined;
   const oldCases = (old as { cases?: unknown[] | null } | undefined)?.cases ?? [];
   const ok =
     now !== undefined &&
