@@ -4,7 +4,7 @@
  * reset, commits, tags, workspace-lock, ...) may also be imported directly. Its plumbing (fs,
  * objects, tree-hash, worktree) is not imported outside ledger/; test/layers.test.ts keeps it so.
  */
-export { readCommitFiles, readBlobText, resolveRef, readRef, currentBranch, headBranch, peelToCommit, decodeText, tagExists, type CommitFiles, type RefNotFoundData } from "./read-tree.js";
+export { readCommitFiles, readCommitFile, readBlobText, resolveRef, readRef, currentBranch, headBranch, peelToCommit, decodeText, tagExists, type CommitFiles, type RefNotFoundData } from "./read-tree.js";
 export { candidateTreeOid, buildTree, diffTrees, lookupPath, readCommitTree, EMPTY_TREE, type BuiltTree, type TreeChange, type TreeEntry } from "./tree-hash.js";
 export { formatMessage, parseTrailers, type Trailers } from "./trailers.js";
 export { commitChanges, type CommitOptions, type CommitResult } from "./commit-generation.js";

@@ -4,7 +4,7 @@ import { errorMessage, EvolveError } from "../kernel/errors.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fs, gitCache, gitdirOf, readRefFile } from "./fs.js";
-import { isTree, readCommitTree, readTreeEntries } from "./tree-hash.js";
+import { isTree, lookupPath, readCommitTree, readTreeEntries } from "./tree-hash.js";
 
 /** A commit's files in memory. */
 export interface CommitFiles {
@@ -67,6 +67,18 @@ export async function readBlobText(dir: string, oid: string): Promise<string | n
   if (blobTexts.size >= MAX_CACHED_BLOBS) blobTexts.clear();
   blobTexts.set(oid, text);
   return text;
+}
+
+/**
+ * One file of a commit's tree, without reading the rest: its text, or undefined when the path is
+ * absent (or not a text file). For commands that need only the committed config.
+ */
+export async function readCommitFile(dir: string, ref: string, path: string): Promise<{ commit: string; text: string | undefined }> {
+  const commit = await resolveRef(dir, ref);
+  const { tree } = await readCommitTree(dir, commit);
+  const entry = await lookupPath(dir, tree, path);
+  if (entry === undefined || isTree(entry) || !FILE_MODES.has(entry.mode)) return { commit, text: undefined };
+  return { commit, text: (await readBlobText(dir, entry.oid)) ?? undefined };
 }
 
 /** UTF-8 text of `bytes`, or null if they look binary (a NUL byte) or are not valid UTF-8. */

@@ -32,7 +32,12 @@ describe("parseConfig", () => {
       improvement: { threshold: 0.0001 },
       reflection: { interval: 5 },
       safety: { maxChangesPerCycle: 2, requireTestSuite: true, rollbackOnRegression: true, recheckRepeats: 2, approvalAboveLines: 40 },
-      monitoring: { metrics: ["score", "holdout", "passed", "evalMs"], alerts: { scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 2 } },
+      monitoring: {
+        metrics: ["score", "holdout", "passed", "evalMs", "response_time", "user_satisfaction", "task_success_rate", "error_rate"],
+        alerts: { scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 2, responseTimeMs: 5000, errorRate: 0.05, userSatisfaction: 3.0 },
+        minSamples: 30,
+      },
+      interactions: { record: true, maxSizeMb: 1024 },
       sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
       model: { provider: "none" },
       history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
@@ -61,7 +66,7 @@ describe("parseConfig", () => {
     expect(c.evolution).toEqual({ ...DEFAULT_CONFIG.evolution, seed: 42 });
     expect(c.safety.requireTestSuite).toBe(false);
     expect(c.safety.maxChangesPerCycle).toBe(2);
-    expect(c.monitoring.alerts).toEqual({ scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 3 });
+    expect(c.monitoring.alerts).toEqual({ ...DEFAULT_CONFIG.monitoring.alerts, evalMsRise: 3 });
     expect(c.model).toEqual({ provider: "ollama", name: "qwen", baseUrl: "http://localhost:11434" });
     c.evolvable.push("x");
     expect(DEFAULT_CONFIG.evolvable).toHaveLength(3);
@@ -87,7 +92,10 @@ describe("parseConfig", () => {
     expect(configError(lines("model:", "  provider: gpt")).message).toBe(
       'evolve.config.yaml:2:13: model.provider: must be one of "none", "node-llama-cpp", "ollama", "openai"; got string "gpt"',
     );
-    expect(configError(lines("monitoring:", "  metrics: [score, latency]")).message).toMatch(/^evolve\.config\.yaml:2:20: monitoring\.metrics\[1\]: must be one of "score", "holdout"/);
+    expect(configError(lines("monitoring:", "  metrics: [score, latency]")).message).toMatch(/^evolve\.config\.yaml:2:20: monitoring\.metrics\[1\]: must be one of "score", "holdout".*"response_time", "user_satisfaction", "task_success_rate", "error_rate", "tokens_per_second"/);
+    expect(parseConfig(lines("monitoring:", "  metrics: [response_time, error_rate]")).monitoring.metrics).toEqual(["response_time", "error_rate"]);
+    expect(configError(lines("monitoring:", "  alerts: { errorRate: 5 }")).message).toMatch(/^evolve\.config\.yaml:2:24: monitoring\.alerts\.errorRate: must be <= 1/);
+    expect(configError(lines("interactions:", "  record: maybe")).message).toMatch(/^evolve\.config\.yaml:2:11: interactions\.record: must be true or false/);
     expect(configError(lines("protected:", "  - ok/**", "  - /etc/**")).message).toMatch(/^evolve\.config\.yaml:3:5: protected\[1\]: string "\/etc\/\*\*" is not allowed: globs are relative/);
     expect(configError(lines("model:", "  baseUrl: not a url")).message).toBe('evolve.config.yaml:2:12: model.baseUrl: "not a url" is not a URL');
     expect(configError("- a\n").message).toBe("evolve.config.yaml:1:1: must be a mapping, got a list");

@@ -2,11 +2,12 @@ import { posix } from "node:path";
 import { Ajv } from "ajv";
 import picomatch from "picomatch";
 import { OPERATOR_NAMES } from "./operators.js";
+import { DEFAULT_LIVE_THRESHOLDS, LIVE_METRICS } from "../interactions/metrics.js";
 import { ajvError, inputError, parseYaml } from "../kernel/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 
-/** Metrics the monitor can track per generation. */
-export const KNOWN_METRICS = ["score", "holdout", "passed", "failed", "evalMs"] as const;
+/** Metrics the monitor can track: per generation from the golden suite, and live from recorded interactions. */
+export const KNOWN_METRICS = ["score", "holdout", "passed", "failed", "evalMs", ...LIVE_METRICS] as const;
 /** Model back-ends the proposer can use; "none" means the built-in AST operators only. */
 export const MODEL_PROVIDERS = ["none", "node-llama-cpp", "ollama", "openai"] as const;
 
@@ -58,7 +59,22 @@ export interface EvolveConfig {
       holdoutDrop: number;
       /** Alert when evaluation time exceeds this multiple of the first generation's. */
       evalMsRise: number;
+      /** Live: alert when the p95 response time exceeds this many ms. */
+      responseTimeMs: number;
+      /** Live: alert when the share of requests without an answer exceeds this (0..1). */
+      errorRate: number;
+      /** Live: alert when the mean rating (1..5) falls below this. */
+      userSatisfaction: number;
     };
+    /** Live: interactions (ratings, for satisfaction) each side needs before a live figure alerts or is tested for regression. */
+    minSamples: number;
+  };
+  /** The interaction store (.git/evolve/interactions.sqlite). */
+  interactions: {
+    /** `evolve ask` and `evolve chat` record every request (off: as if --no-record were always given). */
+    record: boolean;
+    /** Size cap of the store file in MB: past it, recording fails like a full disk until old interactions are purged. */
+    maxSizeMb: number;
   };
   sandbox: {
     /** Per-case time limit. */
@@ -114,7 +130,19 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
   improvement: { threshold: 0.0001 },
   reflection: { interval: 5 },
   safety: { maxChangesPerCycle: 2, requireTestSuite: true, rollbackOnRegression: true, recheckRepeats: 2, approvalAboveLines: 40 },
-  monitoring: { metrics: ["score", "holdout", "passed", "evalMs"], alerts: { scoreDrop: 0.05, holdoutDrop: 0.05, evalMsRise: 2 } },
+  monitoring: {
+    metrics: ["score", "holdout", "passed", "evalMs", "response_time", "user_satisfaction", "task_success_rate", "error_rate"],
+    alerts: {
+      scoreDrop: 0.05,
+      holdoutDrop: 0.05,
+      evalMsRise: 2,
+      responseTimeMs: DEFAULT_LIVE_THRESHOLDS.responseTimeMs,
+      errorRate: DEFAULT_LIVE_THRESHOLDS.errorRate,
+      userSatisfaction: DEFAULT_LIVE_THRESHOLDS.userSatisfaction,
+    },
+    minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
+  },
+  interactions: { record: true, maxSizeMb: 1024 },
   sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
   model: { provider: "none" },
   history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
@@ -146,8 +174,17 @@ const CONFIG_SCHEMA = section({
   }),
   monitoring: section({
     metrics: { type: "array", items: { enum: [...KNOWN_METRICS] }, uniqueItems: true },
-    alerts: section({ scoreDrop: num(0), holdoutDrop: num(0), evalMsRise: num(1) }),
+    alerts: section({
+      scoreDrop: num(0),
+      holdoutDrop: num(0),
+      evalMsRise: num(1),
+      responseTimeMs: num(0),
+      errorRate: { type: "number", minimum: 0, maximum: 1 },
+      userSatisfaction: { type: "number", minimum: 1, maximum: 5 },
+    }),
+    minSamples: int(1),
   }),
+  interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
   sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
   model: section({
     provider: { enum: [...MODEL_PROVIDERS] },
@@ -293,6 +330,14 @@ export function renderDefaultConfig(agentName: string): string {
     [`    scoreDrop: ${d.monitoring.alerts.scoreDrop}`, "alert when the train score falls this far below its best"],
     [`    holdoutDrop: ${d.monitoring.alerts.holdoutDrop}`, "alert when the holdout score falls this far below its best"],
     [`    evalMsRise: ${d.monitoring.alerts.evalMsRise}`, "alert when evaluation takes this many times the first generation's time"],
+    [`    responseTimeMs: ${d.monitoring.alerts.responseTimeMs}`, "live: alert when the p95 response time exceeds this"],
+    [`    errorRate: ${d.monitoring.alerts.errorRate}`, "live: alert when more than this share of requests get no answer"],
+    [`    userSatisfaction: ${d.monitoring.alerts.userSatisfaction}`, "live: alert when the mean rating (1-5) falls below this"],
+    [`  minSamples: ${d.monitoring.minSamples}`, "live: interactions each generation needs before alerts and regression tests"],
+    [""],
+    ["interactions:"],
+    [`  record: ${d.interactions.record}`, "evolve ask/chat record each request in .git/evolve/interactions.sqlite"],
+    [`  maxSizeMb: ${d.interactions.maxSizeMb}`, "size cap of that file; past it recording fails until old ones are purged"],
     [""],
     ["sandbox:"],
     [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],

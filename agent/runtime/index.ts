@@ -5,5 +5,5 @@ export { decisionSchema, parseDecision, ANSWER_MAX, type Decision } from "./deci
 export { fieldStream, type FieldStream } from "./json-stream.js";
 export { agentParams, readParamsJson, DEFAULT_AGENT_PARAMS, PARAMS_FILE, type AgentParams } from "./params.js";
 export { systemPrompt, DEFAULT_SYSTEM_TEMPLATE, SYSTEM_TEMPLATE_FILE, type PromptContext } from "./prompt.js";
-export { prepareAgent, runAgent, showValue, AgentBuildError, type AgentResult, type AgentStep, type PreparedAgent, type RunAgentOptions } from "./run.js";
+export { prepareAgent, runAgent, showValue, AgentBuildError, type AgentResult, type AgentStep, type AgentStop, type PreparedAgent, type RunAgentOptions } from "./run.js";
 export { openAgentSession, type AgentSession } from "./session.js";

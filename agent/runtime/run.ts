@@ -83,10 +83,17 @@ export interface RunAgentOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How a run ended, for code that reacts to it: an answer; no valid reply before the steps ran out;
+ * an answer that broke off after part of it was streamed; or the sandbox failing to run a tool.
+ */
+export type AgentStop = "answer" | "max-steps" | "broke-off" | "sandbox";
+
 export interface AgentResult {
   /** True when the model answered. */
   ok: boolean;
   answer: string | null;
+  stop: AgentStop;
   /** Why there is no answer. */
   reason?: string;
   steps: AgentStep[];
@@ -138,7 +145,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
     steps.push(s);
     o.onStep?.(s);
   };
-  const end = (answer: string | null, reason?: string): AgentResult => ({ ok: answer !== null, answer, ...(reason !== undefined ? { reason } : {}), steps, messages, tokens, modelMs });
+  const end = (stop: AgentStop, answer: string | null, reason?: string): AgentResult => ({ ok: answer !== null, answer, stop, ...(reason !== undefined ? { reason } : {}), steps, messages, tokens, modelMs });
 
   for (let step = 1; step <= maxSteps; step++) {
     const last = step === maxSteps;
@@ -174,8 +181,8 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
       const cut = completion.tokens.completion >= maxTokens ? ` (the reply stopped at maxTokens = ${maxTokens})` : "";
       record({ kind: "refused", reason: parsed.reason + cut, raw });
       // Text already shown cannot be taken back: a broken answer ends the run rather than being retried.
-      if (watch.started) return end(null, `the answer broke off: ${parsed.reason}${cut}`);
-      if (last) return end(null, `no valid reply within ${maxSteps} step(s): ${parsed.reason}${cut}`);
+      if (watch.started) return end("broke-off", null, `the answer broke off: ${parsed.reason}${cut}`);
+      if (last) return end("max-steps", null, `no valid reply within ${maxSteps} step(s): ${parsed.reason}${cut}`);
       messages.push(refusalMessage(parsed.reason, nextIsLast));
       continue;
     }
@@ -185,16 +192,16 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
       // the text): whatever was not streamed yet is handed on now.
       if (d.text.startsWith(streamed) && d.text.length > streamed.length) o.onToken?.(d.text.slice(streamed.length));
       record({ kind: "answer", text: d.text });
-      return end(d.text);
+      return end("answer", d.text);
     }
     const call = `${d.tool}(${d.args.map((a) => showValue(a, 200)).join(", ")})`;
     let outcome;
     try {
       [outcome] = await o.sandbox.run(agent.code, [{ id: `step-${step}`, tool: d.tool, args: d.args }]);
     } catch (err) {
-      return end(null, `the sandbox failed running ${call}: ${errorText(err)}`);
+      return end("sandbox", null, `the sandbox failed running ${call}: ${errorText(err)}`);
     }
-    if (!outcome) return end(null, `the sandbox returned no outcome for ${call}`);
+    if (!outcome) return end("sandbox", null, `the sandbox returned no outcome for ${call}`);
     if (outcome.ok) {
       const shown = showValue(outcome.output);
       record({ kind: "tool", tool: d.tool, args: d.args, ok: true, output: outcome.output, shown, ms: outcome.ms });
@@ -205,5 +212,5 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
       messages.push(toolResultMessage(call, shown, nextIsLast));
     }
   }
-  return end(null, `no answer within ${maxSteps} step(s)`);
+  return end("max-steps", null, `no answer within ${maxSteps} step(s)`);
 }

@@ -3,8 +3,9 @@
  * are reported on stderr as they happen; the answer streams to stdout (to stderr with --json, where
  * stdout carries one JSON object at the end).
  */
+import type { EvolveError } from "../../kernel/errors.js";
 import { describeSettings } from "../../agent/llm/select.js";
-import type { AgentStep } from "../../agent/runtime/run.js";
+import type { AgentStep, RunAgentOptions } from "../../agent/runtime/run.js";
 import { c, fail, output, EXIT } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -19,6 +20,8 @@ export interface AgentFlags {
   /** A project directory whose snapshot goes into the system prompt (`{{context}}`). */
   snap?: string;
   snapBudget?: number;
+  /** False with --no-record: nothing goes into the interaction store. */
+  record?: boolean;
 }
 
 /** The system-prompt context for --snap: a token-budgeted map of the target project's TypeScript. */
@@ -53,11 +56,23 @@ export function stepLine(s: AgentStep): string | null {
   return null;
 }
 
+/** How a recorded interaction is named on stderr, with the feedback command for it. */
+export function recordedLine(id: number): string {
+  return c.dim(`recorded as interaction ${id} (evolve feedback ${id} --good | --bad [--expected TEXT] | --rating 1-5)`);
+}
+
+/** An answer that could not be recorded: the answer stands; the store's problem is one line and exit 1. */
+export function reportRecordError(err: EvolveError): void {
+  process.stderr.write(`${c.red("error:")} ${err.message} (the answer above was not recorded)\n`);
+  process.exitCode = EXIT.failed;
+}
+
 export async function askCommand(prompt: string, flags: AskFlags): Promise<void> {
   const out = output(flags.json === true);
   const answerTo = out.isJson ? process.stderr : process.stdout;
   const { openAgentSession } = await import("../../agent/runtime/session.js");
   const { runAgent } = await import("../../agent/runtime/run.js");
+  const { openSessionRecorder } = await import("../../agent/runtime/session-recorder.js");
   let session;
   try {
     session = await openAgentSession(workspaceFromFlag(flags.workspace), providerFlags(flags));
@@ -65,9 +80,11 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
     fail(err);
     return;
   }
+  let recorder = null;
   try {
+    recorder = await openSessionRecorder(session, "ask", flags.record);
     const snap = await snapContext(flags);
-    const result = await runAgent({
+    const options: RunAgentOptions = {
       ...snap,
       agent: session.agent,
       provider: session.provider,
@@ -79,15 +96,21 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
         const line = stepLine(s);
         if (line) process.stderr.write(`${line}\n`);
       },
-    });
+    };
+    const recorded = recorder ? await recorder.run(options) : { result: await runAgent(options) };
+    const { result } = recorded;
     if (result.ok) answerTo.write("\n");
     else {
       process.stderr.write(`\n${c.red("no answer:")} ${result.reason}\n`);
       process.exitCode = EXIT.failed;
     }
+    const id = "interactionId" in recorded ? recorded.interactionId : null;
+    if ("recordError" in recorded && recorded.recordError) reportRecordError(recorded.recordError);
+    else if (id !== null) process.stderr.write(`${recordedLine(id)}\n`);
     if (out.isJson) {
       out.json({
         ok: result.ok,
+        interaction: "recordError" in recorded && recorded.recordError ? null : id,
         answer: result.answer,
         ...(result.reason !== undefined ? { reason: result.reason } : {}),
         model: describeSettings(session.settings),
@@ -100,6 +123,7 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
   } catch (err) {
     fail(err);
   } finally {
+    recorder?.close();
     await session.close();
   }
 }

@@ -1,22 +1,59 @@
 /**
  * `evolve chat`: one request per line of stdin, answered like `evolve ask`, with the earlier turns of
- * the conversation as context. `/exit` or end of input ends it; `/reset` forgets the conversation.
- * The model and the sandbox are loaded once for the whole chat.
+ * the conversation as context. `/exit` or end of input ends it; `/reset` forgets the conversation;
+ * `/good`, `/bad [expected answer]` and `/rate N` give feedback on the last answer. Every turn is
+ * recorded unless --no-record (or `interactions.record: false`). The model and the sandbox are
+ * loaded once for the whole chat.
  */
 import { createInterface } from "node:readline";
 import type { ChatMessage } from "../../agent/llm/provider.js";
-import { runAgent } from "../../agent/runtime/run.js";
-import { openAgentSession } from "../../agent/runtime/session.js";
+import { runAgent, type AgentResult, type RunAgentOptions } from "../../agent/runtime/run.js";
+import { openAgentSession, type AgentSession } from "../../agent/runtime/session.js";
+import { openSessionRecorder, type SessionRecorder } from "../../agent/runtime/session-recorder.js";
+import { explicitFeedback, parseChatFeedback } from "../../interactions/index.js";
+import { EvolveError } from "../../kernel/errors.js";
 import { c, EXIT, fail } from "../output.js";
-import { providerFlags, snapContext, stepLine, type AgentFlags } from "./ask.js";
+import { providerFlags, recordedLine, reportRecordError, snapContext, stepLine, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 /** Earlier turns kept as context: a small model's window fills quickly. */
 const HISTORY_TURNS = 4;
 
+/** Applies a feedback command to the chat's last interaction; false when the line is not one. */
+function feedbackCommand(line: string, recorder: SessionRecorder | null): boolean {
+  let parsed;
+  try {
+    parsed = parseChatFeedback(line);
+    if (parsed === null) return false;
+    if (recorder === null) throw new EvolveError("usage", "feedback needs recording, and this chat runs with --no-record (or interactions.record: false)");
+    const id = recorder.lastId;
+    if (id === null) throw new EvolveError("usage", "nothing to give feedback on yet: ask something first");
+    const f = recorder.store.addFeedback(id, explicitFeedback(parsed));
+    process.stderr.write(`${c.dim(`feedback on interaction ${id}: ${f.signal}${f.signal === "rating" ? ` ${f.rating}` : ""}${f.expected ? ", with the expected answer" : ""}`)}\n`);
+  } catch (err) {
+    // A mistyped command does not end the chat, and does not make it fail.
+    const code = process.exitCode;
+    fail(err);
+    process.exitCode = code;
+  }
+  return true;
+}
+
+/** One request, recorded when the chat records; an answer ends its line before anything else is said. */
+async function turn(recorder: SessionRecorder | null, options: RunAgentOptions): Promise<AgentResult> {
+  const recorded = recorder === null ? null : await recorder.run(options);
+  const result = recorded?.result ?? (await runAgent(options));
+  if (result.ok) process.stdout.write("\n");
+  if (recorded === null) return result;
+  if (recorded.recordError) reportRecordError(recorded.recordError);
+  else process.stderr.write(`${recordedLine(recorded.interactionId)}\n`);
+  return recorded.result;
+}
+
 export async function chatCommand(flags: AgentFlags): Promise<void> {
-  let session;
+  let session: AgentSession;
   let snap: { context?: string };
+  let recorder: SessionRecorder | null;
   try {
     // The snapshot first: if the project cannot be read, no model or sandbox has been started.
     snap = await snapContext(flags);
@@ -25,9 +62,16 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
     fail(err);
     return;
   }
+  try {
+    recorder = await openSessionRecorder(session, "chat", flags.record);
+  } catch (err) {
+    await session.close();
+    fail(err);
+    return;
+  }
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const rl = createInterface({ input: process.stdin, ...(tty ? { output: process.stdout, prompt: "> " } : {}), terminal: tty });
-  if (tty) process.stdout.write(`${c.dim(`chat with ${session.workspace.config.agent.name}; /exit to leave, /reset to forget`)}\n`);
+  if (tty) process.stdout.write(`${c.dim(`chat with ${session.workspace.config.agent.name}; /exit to leave, /reset to forget, /good, /bad [expected], /rate 1-5 on the last answer`)}\n`);
   let history: ChatMessage[] = [];
   let failures = 0;
   try {
@@ -37,9 +81,9 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
       if (request === "/exit") break;
       if (request === "/reset") {
         history = [];
-      } else if (request) {
+      } else if (request && !feedbackCommand(request, recorder)) {
         try {
-          const result = await runAgent({
+          const result = await turn(recorder, {
             ...snap,
             agent: session.agent,
             provider: session.provider,
@@ -54,7 +98,6 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
             },
           });
           if (result.ok && result.answer !== null) {
-            process.stdout.write("\n");
             history.push({ role: "user", content: request }, { role: "assistant", content: JSON.stringify({ action: "answer", text: result.answer }) });
             history = history.slice(-2 * HISTORY_TURNS);
           } else {
@@ -71,6 +114,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
     }
   } finally {
     rl.close();
+    recorder?.close();
     await session.close();
   }
   process.exitCode = failures > 0 ? EXIT.failed : (process.exitCode ?? EXIT.ok);
