@@ -151,11 +151,13 @@ function modelOptions(cmd: Command): Command {
 modelOptions(program.command("ask").description("the agent answers one request with its model, prompt and tools (tools run in the sandbox); the answer streams to stdout"))
   .argument("<prompt>", "the request")
   .option("--max-steps <n>", "model replies at most, tool calls included (params.json: maxSteps, default 4)", positiveInt)
-  .option("--json", "print one JSON object on stdout (answer, steps, tokens, conversation); the answer streams to stderr")
+  .option("--no-record", "do not record this request in the interaction store (config: interactions.record)")
+  .option("--json", "print one JSON object on stdout (answer, steps, tokens, interaction id, conversation); the answer streams to stderr")
   .action(async (prompt: string, o) => (await import("./commands/ask.js")).askCommand(prompt, o));
 
-modelOptions(program.command("chat").description("talk to the agent: one request per line of stdin, earlier turns kept as context; /exit to leave, /reset to forget"))
+modelOptions(program.command("chat").description("talk to the agent: one request per line of stdin, earlier turns kept as context; /exit to leave, /reset to forget, /good, /bad [expected answer], /rate 1-5 on the last answer"))
   .option("--max-steps <n>", "model replies at most per request (params.json: maxSteps, default 4)", positiveInt)
+  .option("--no-record", "do not record the conversation in the interaction store (config: interactions.record)")
   .action(async (o) => (await import("./commands/chat.js")).chatCommand(o));
 
 modelOptions(program.command("doctor").description("check the configured (or flagged) model: file missing, server down, model not pulled; exit 0 ok, 1 problem"))
@@ -169,6 +171,58 @@ modelOptions(program.command("tune").description("prompt tuning and parameter se
   .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("--json", "end with one JSON object on stdout (generations with their A/B figures, cache counts)")
   .action(async (o) => (await import("./commands/tune.js")).tuneCommand(o));
+
+program
+  .command("feedback")
+  .description("say whether a recorded interaction's answer was right: --good, --bad (with --expected TEXT), or --rating 1-5")
+  .argument("<id>", "the interaction id (evolve interactions lists them; ask and chat print them)")
+  .option("--good", "the answer was right")
+  .option("--bad", "the answer was wrong")
+  .option("--rating <n>", "a rating from 1 (useless) to 5 (perfect)", Number)
+  .option("--expected <text>", "with --bad or a low rating: the answer that was expected (evolve promote makes it a golden case)")
+  .option("--note <text>", "a remark kept with the feedback")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (id: string, o) => (await import("./commands/feedback.js")).feedbackCommand(id, o));
+
+const interactions = program
+  .command("interactions")
+  .description("recorded requests (evolve ask, evolve chat): request, answer, tools, latency, outcome, feedback; with ID, one in full")
+  .argument("[id]", "show this interaction in full")
+  .option("--since <when>", "only those started since: a duration back from now (30m, 24h, 7d) or a date (2026-11-30)")
+  .option("-n, --limit <n>", "at most this many, newest first (default 50)", positiveInt)
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print JSON on stdout (an array, or one object with ID)")
+  .action(async (id: string | undefined, o) => (await import("./commands/interactions.js")).interactionsCommand(id, o));
+
+interactions
+  .command("purge")
+  .description("delete the interactions started before a date, with their tool calls and feedback, and compact the store so their text leaves the disk")
+  .requiredOption("--before <when>", "a date (2026-11-30, midnight UTC) or a duration back from now (90d)")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  // The parent's --workspace and --json are parsed by the parent wherever they appear.
+  .action(async (o, cmd: Command) => (await import("./commands/interactions.js")).purgeCommand({ ...(cmd.parent?.opts() ?? {}), ...o }));
+
+program
+  .command("stats")
+  .description("live metrics of the agent from recorded interactions: response time (median, p95), error and task success rates (95% intervals), satisfaction, alerts, trend, live regressions per generation")
+  .option("--since <when>", "only interactions since: a duration back from now (24h, 7d) or a date (2026-11-30)")
+  .addOption(new Option("--by <what>", "one row per generation (with a live regression test against the previous one) or per UTC day").choices(["generation", "day"]))
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/stats.js")).statsCommand(o));
+
+program
+  .command("promote")
+  .description("turn a recorded interaction into an agent-level golden case (golden-tests/promoted.yaml): shown, then committed as a user commit once confirmed")
+  .argument("<id>", "the interaction id")
+  .addOption(new Option("--split <split>", "train or holdout (default: a stable hash of the request, one in four held out)").choices(["train", "holdout"]))
+  .option("--expected <text>", "the expected answer (default: from the feedback; a good answer guards itself)")
+  .option("-y, --yes", "commit without asking")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (id: string, o) => (await import("./commands/promote.js")).promoteCommand(id, o));
 
 program
   .command("snapshot")
