@@ -12,7 +12,10 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openInteractionStore, type InteractionStore } from "../interactions/index.js";
 import { fakeOllama, type FakeServer } from "./llm-fake-servers.js";
-import { CLI, GIT_ENV, evolve, evolveAsync, generation, git, tempDir } from "./helpers.js";
+import { CLI, GIT_ENV, ROOT, evolve, evolveAsync, generation, git, tempDir } from "./helpers.js";
+
+// EVOLVE_TEST_MODEL: where the repository is not checked out beside shared/ (a git worktree).
+const MODEL = process.env.EVOLVE_TEST_MODEL ?? path.resolve(ROOT, "../shared/models/stories260K.gguf");
 
 const chunked = (value: unknown, size = 9): string[] => {
   const text = JSON.stringify(value);
@@ -330,3 +333,44 @@ describe("evolve chat", { timeout: 120_000 }, () => {
     raw.close();
   });
 });
+
+if (!existsSync(MODEL)) {
+  describe.skip("recording with the real model", () => {
+    it.skip(`model file not found at ${MODEL} (CI clones the repo beside shared/)`, () => {});
+  });
+} else {
+  describe("recording with the real model", { timeout: 180_000 }, () => {
+    it("evolve ask and evolve chat record what the model really did; a chat turn promoted loads in evolve eval", async () => {
+      const st = path.join(tmp.dir, "st");
+      expect(evolve(["init", st, "--example", "storyteller"], tmp.dir).status).toBe(0);
+      const model = ["--workspace", st, "--model", MODEL];
+      const a = await evolveAsync(["ask", "Tell me a story about a cat.", ...model, "--json"], tmp.dir);
+      expect(JSON.parse(a.stdout).interaction, a.stderr).toBe(1);
+      const c = await evolveAsync(["chat", ...model], tmp.dir, "Tell me a story about a dog.\n/bad The dog ran home.\nTell me a story about a dog.\n/rate 4\n");
+      expect(c.stderr).toContain("recorded as interaction 3");
+      const s = openInteractionStore(path.join(st, ".git", "evolve", "interactions.sqlite"), { create: false })!;
+      try {
+        const [one, two, three] = [s.get(1), s.get(2), s.get(3)];
+        expect(one.model).toMatchObject({ provider: "node-llama-cpp", name: MODEL, identity: expect.stringMatching(/^gguf-sha256:[0-9a-f]{64}$/), params: { temperature: 0, maxTokens: 24, maxSteps: 1 } });
+        // The tiny model's reply is cut at maxTokens 24 in this example: recorded as such, with real token counts.
+        expect(one.tokensOut).toBeGreaterThan(0);
+        expect(one.totalMs).toBeGreaterThan(0);
+        expect(["answered", "no-answer"]).toContain(one.status);
+        expect(two.source).toBe("chat");
+        expect(two.feedback.filter((f) => f.source === "explicit").map((f) => [f.signal, f.expected])).toEqual([["bad", "The dog ran home."]]);
+        expect(two.feedback.filter((f) => f.source === "implicit").map((f) => f.signal)).toContain("asked-again");
+        // A reply cut by maxTokens is refused, and with maxSteps 1 that ends the request: both are signals.
+        if (two.status === "no-answer") expect(two.feedback.map((f) => f.signal)).toEqual(expect.arrayContaining(["refused", "max-steps"]));
+        expect(three.rating).toBe(4);
+        expect(three.session).toBe(two.session);
+      } finally {
+        s.close();
+      }
+      const p = await evolveAsync(["promote", "2", "--yes", "--workspace", st, "--json"], tmp.dir);
+      expect(p.status, p.stderr).toBe(0);
+      expect(JSON.parse(p.stdout).case).toMatchObject({ agent: { request: "Tell me a story about a dog." }, assert: [{ type: "equals", value: "The dog ran home." }] });
+      const e = await evolveAsync(["eval", "--workspace", st, "--json"], tmp.dir);
+      expect(e.status, e.stderr).toBe(0);
+    });
+  });
+}
