@@ -19,9 +19,6 @@ export {
   liveAlerts,
   groupRows,
   halvesTrend,
-  isError,
-  isSuccess,
-  tokensPerSecond,
   utcDay,
   percent,
   LIVE_METRICS,
@@ -51,4 +48,5 @@ export {
 } from "./regression.js";
 export { parseDuration, parseDate, parseTimePoint } from "./time.js";
 export * from "./types.js";
+export { toColumns, pickRows, filterRows, isErrorAt, isSuccessAt, tokensPerSecondAt, type MetricColumns } from "./columns.js";
 export { statsReport, type StatsOptions, type StatsReport, type StatsGroup } from "./report.js";

@@ -5,8 +5,8 @@
  * against thresholds; groups by generation or by day; and the trend between the two halves of a
  * window. Pure.
  */
-import { Z95, meanInterval, quantileSorted, sortedFinite, wilsonInterval, type Interval } from "../kernel/statistics.js";
-import type { MetricRow } from "./types.js";
+import { Z95, meanInterval, quantileSorted, wilsonInterval, type Interval } from "../kernel/statistics.js";
+import { filterRows, isErrorAt, isSuccessAt, pickRows, sortedValues, tokensPerSecondAt, type MetricColumns } from "./columns.js";
 
 export const LIVE_METRICS = ["response_time", "user_satisfaction", "task_success_rate", "error_rate", "tokens_per_second"] as const;
 export type LiveMetric = (typeof LIVE_METRICS)[number];
@@ -59,27 +59,7 @@ export interface LiveAlert {
   threshold: number;
 }
 
-/** True when a request ended without an answer (an error, or no answer within the steps). */
-export function isError(r: MetricRow): boolean {
-  return r.status !== "answered";
-}
-
-/**
- * True when the task succeeded: a person's rating decides when there is one (3 or more of 5);
- * otherwise an answer that was not followed by the same question again.
- */
-export function isSuccess(r: MetricRow): boolean {
-  if (r.rating !== null) return r.rating >= 3;
-  return r.status === "answered" && !r.askedAgain;
-}
-
-/** Generated tokens per second of model time; null when either is missing. */
-export function tokensPerSecond(r: MetricRow): number | null {
-  return r.modelMs > 0 && r.tokensOut > 0 ? r.tokensOut / (r.modelMs / 1000) : null;
-}
-
-function distribution(values: Iterable<number>): Distribution {
-  const sorted = sortedFinite(values);
+function distribution(sorted: Float64Array): Distribution {
   return { n: sorted.length, median: quantileSorted(sorted, 0.5), p95: quantileSorted(sorted, 0.95) };
 }
 
@@ -87,36 +67,28 @@ function rate(count: number, n: number): Rate {
   return { count, n, ...wilsonInterval(count, n, Z95) };
 }
 
-function* pick<T>(rows: readonly MetricRow[], f: (r: MetricRow) => T | null): Generator<T> {
-  for (const r of rows) {
-    const v = f(r);
-    if (v !== null) yield v;
-  }
-}
-
 /** The live metrics of a set of completed interactions. */
-export function liveMetrics(rows: readonly MetricRow[]): LiveMetrics {
+export function liveMetrics(c: MetricColumns): LiveMetrics {
   let errors = 0;
   let successes = 0;
-  const ratings: number[] = [];
   let from = Infinity;
   let to = -Infinity;
-  for (const r of rows) {
-    from = Math.min(from, r.startedAt);
-    to = Math.max(to, r.startedAt);
-    if (isError(r)) errors++;
-    if (isSuccess(r)) successes++;
-    if (r.rating !== null) ratings.push(r.rating);
+  for (let i = 0; i < c.n; i++) {
+    from = Math.min(from, c.startedAt[i]!);
+    to = Math.max(to, c.startedAt[i]!);
+    if (isErrorAt(c, i)) errors++;
+    if (isSuccessAt(c, i)) successes++;
   }
+  const ratings = sortedValues(c, (i) => c.rating[i]!);
   return {
-    interactions: rows.length,
-    from: rows.length ? from : null,
-    to: rows.length ? to : null,
-    responseTimeMs: distribution(pick(rows, (r) => r.totalMs)),
-    firstTokenMs: distribution(pick(rows, (r) => r.firstTokenMs)),
-    tokensPerSecond: distribution(pick(rows, tokensPerSecond)),
-    errorRate: rate(errors, rows.length),
-    taskSuccessRate: rate(successes, rows.length),
+    interactions: c.n,
+    from: c.n ? from : null,
+    to: c.n ? to : null,
+    responseTimeMs: distribution(sortedValues(c, (i) => c.totalMs[i]!)),
+    firstTokenMs: distribution(sortedValues(c, (i) => c.firstTokenMs[i]!)),
+    tokensPerSecond: distribution(sortedValues(c, (i) => tokensPerSecondAt(c, i))),
+    errorRate: rate(errors, c.n),
+    taskSuccessRate: rate(successes, c.n),
     userSatisfaction: { n: ratings.length, ...meanInterval(ratings) },
   };
 }
@@ -149,9 +121,7 @@ export function percent(x: number): string {
 export interface MetricGroup {
   key: string;
   generation: number | null;
-  /** Commits that served the group (a generation may be served by several: user commits on top of it). */
-  commits: string[];
-  rows: MetricRow[];
+  rows: MetricColumns;
 }
 
 /** UTC calendar day of an epoch-ms time, YYYY-MM-DD. */
@@ -160,20 +130,31 @@ export function utcDay(ms: number): string {
 }
 
 /** Rows grouped by the generation that served them (ascending; unknown last) or by UTC day (ascending). */
-export function groupRows(rows: readonly MetricRow[], by: "generation" | "day"): MetricGroup[] {
-  const groups = new Map<string, MetricGroup>();
-  for (const r of rows) {
-    const key = by === "day" ? utcDay(r.startedAt) : r.generation === null ? "unknown" : String(r.generation);
-    let g = groups.get(key);
-    if (!g) {
-      g = { key, generation: by === "generation" ? r.generation : null, commits: [], rows: [] };
-      groups.set(key, g);
+export function groupRows(c: MetricColumns, by: "generation" | "day"): MetricGroup[] {
+  const members = new Map<string, { generation: number | null; idx: number[] }>();
+  let lastDay = { start: Number.NaN, end: Number.NaN, key: "" };
+  for (let i = 0; i < c.n; i++) {
+    let key: string;
+    if (by === "day") {
+      const t = c.startedAt[i]!;
+      // Rows come mostly in time order: the day's bounds save a Date per row.
+      if (!(t >= lastDay.start && t < lastDay.end)) {
+        const start = Math.floor(t / 86_400_000) * 86_400_000;
+        lastDay = { start, end: start + 86_400_000, key: utcDay(t) };
+      }
+      key = lastDay.key;
+    } else key = Number.isNaN(c.generation[i]!) ? "unknown" : String(c.generation[i]);
+    let m = members.get(key);
+    if (!m) {
+      m = { generation: by === "generation" && key !== "unknown" ? c.generation[i]! : null, idx: [] };
+      members.set(key, m);
     }
-    g.rows.push(r);
-    if (r.commit !== null && !g.commits.includes(r.commit)) g.commits.push(r.commit);
+    m.idx.push(i);
   }
   const order = (g: MetricGroup): number => (by === "day" ? 0 : (g.generation ?? Number.MAX_SAFE_INTEGER));
-  return [...groups.values()].sort((a, b) => order(a) - order(b) || a.key.localeCompare(b.key));
+  return [...members.entries()]
+    .map(([key, m]) => ({ key, generation: m.generation, rows: pickRows(c, m.idx) }))
+    .sort((a, b) => order(a) - order(b) || a.key.localeCompare(b.key));
 }
 
 /** One metric's value in the earlier and the later half of a window. */
@@ -186,10 +167,10 @@ export interface TrendPoint {
 }
 
 /** The headline figures in the two halves of [from, to): how the agent moved over the window. */
-export function halvesTrend(rows: readonly MetricRow[], from: number, to: number): { split: number; earlier: number; later: number; points: TrendPoint[] } {
+export function halvesTrend(c: MetricColumns, from: number, to: number): { split: number; earlier: number; later: number; points: TrendPoint[] } {
   const split = from + (to - from) / 2;
-  const a = liveMetrics(rows.filter((r) => r.startedAt < split));
-  const b = liveMetrics(rows.filter((r) => r.startedAt >= split));
+  const a = liveMetrics(filterRows(c, (i) => c.startedAt[i]! < split));
+  const b = liveMetrics(filterRows(c, (i) => c.startedAt[i]! >= split));
   const point = (metric: string, f: (m: LiveMetrics) => number): TrendPoint => ({ metric, earlier: f(a), later: f(b), change: f(b) - f(a) });
   return {
     split,

@@ -7,8 +7,9 @@
  * generation is the caller's decision, with the evidence returned here.
  */
 import { mannWhitneyU, twoProportionZTest } from "../kernel/statistics.js";
-import { isError, isSuccess, type LiveMetric } from "./metrics.js";
-import type { MetricRow } from "./types.js";
+import { quantileSorted, sortedCopy } from "../kernel/statistics.js";
+import { isErrorAt, isSuccessAt, sortedValues, type MetricColumns } from "./columns.js";
+import type { LiveMetric } from "./metrics.js";
 
 /** The observations of one generation the tests need. */
 export interface LiveSample {
@@ -17,9 +18,9 @@ export interface LiveSample {
   n: number;
   errors: number;
   successes: number;
-  latenciesMs: number[];
+  latenciesMs: ArrayLike<number>;
   /** Explicit ratings, 1..5. */
-  ratings: number[];
+  ratings: ArrayLike<number>;
 }
 
 export interface RegressionThresholds {
@@ -68,23 +69,23 @@ export interface LiveRegressionEvidence extends LiveComparison {
 export const REGRESSION_METRICS = ["error_rate", "task_success_rate", "response_time", "user_satisfaction"] as const satisfies readonly LiveMetric[];
 
 /** A generation's observations from its metric rows. */
-export function sampleOf(rows: readonly MetricRow[], generation: number | null = rows[0]?.generation ?? null): LiveSample {
-  const s: LiveSample = { generation, n: rows.length, errors: 0, successes: 0, latenciesMs: [], ratings: [] };
-  for (const r of rows) {
-    if (isError(r)) s.errors++;
-    if (isSuccess(r)) s.successes++;
-    s.latenciesMs.push(r.totalMs);
-    if (r.rating !== null) s.ratings.push(r.rating);
+export function sampleOf(c: MetricColumns, generation: number | null = c.n > 0 && !Number.isNaN(c.generation[0]!) ? c.generation[0]! : null): LiveSample {
+  let errors = 0;
+  let successes = 0;
+  for (let i = 0; i < c.n; i++) {
+    if (isErrorAt(c, i)) errors++;
+    if (isSuccessAt(c, i)) successes++;
   }
-  return s;
+  // Sorted once here: the median and both rank tests then take them as they are.
+  return { generation, n: c.n, errors, successes, latenciesMs: sortedValues(c, (i) => c.totalMs[i]!), ratings: sortedValues(c, (i) => c.rating[i]!) };
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+const median = (xs: ArrayLike<number>): number => quantileSorted(sortedCopy(xs), 0.5);
+const avg = (xs: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return xs.length ? s / xs.length : Number.NaN;
 };
-const avg = (xs: readonly number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
 /** Every test the thresholds allow, significant or not. */
 export function compareLive(parent: LiveSample, child: LiveSample, thresholds: RegressionThresholds): LiveComparison {

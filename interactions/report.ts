@@ -3,9 +3,9 @@
  * same per generation (with each generation tested against the latest earlier one that served
  * requests) or per day. Pure, so the command line, a server and an HTML report show the same figures.
  */
+import type { MetricColumns } from "./columns.js";
 import { groupRows, halvesTrend, liveAlerts, liveMetrics, type LiveAlert, type LiveMetrics, type LiveThresholds, type TrendPoint } from "./metrics.js";
 import { compareLive, sampleOf, type LiveComparison, type LiveRegressionEvidence } from "./regression.js";
-import type { MetricRow } from "./types.js";
 
 export interface StatsOptions {
   by: "generation" | "day" | null;
@@ -17,6 +17,8 @@ export interface StatsOptions {
   tracked: readonly string[];
   /** Family-wise significance level of the regression tests (default 0.05). */
   alpha?: number;
+  /** The commits that served each generation (InteractionStore.servedBy). */
+  commits?: ReadonlyMap<number, readonly string[]>;
 }
 
 export interface StatsGroup {
@@ -41,13 +43,13 @@ export interface StatsReport {
   groups: StatsGroup[];
 }
 
-export function statsReport(rows: readonly MetricRow[], o: StatsOptions): StatsReport {
+export function statsReport(rows: MetricColumns, o: StatsOptions): StatsReport {
   const overall = liveMetrics(rows);
   const from = o.since ?? overall.from;
-  const trend = from !== null && rows.length > 0 && o.now > from ? halvesTrend(rows, from, o.now) : null;
+  const trend = from !== null && rows.n > 0 && o.now > from ? halvesTrend(rows, from, o.now) : null;
   const groups: StatsGroup[] = [];
   if (o.by !== null) {
-    let previous: { generation: number | null; rows: MetricRow[] } | null = null;
+    let previous: { generation: number | null; rows: MetricColumns } | null = null;
     for (const g of groupRows(rows, o.by)) {
       let comparison: LiveComparison | null = null;
       if (o.by === "generation" && g.generation !== null && previous !== null) {
@@ -62,7 +64,7 @@ export function statsReport(rows: readonly MetricRow[], o: StatsOptions): StatsR
       groups.push({
         key: g.key,
         generation: g.generation,
-        commits: g.commits,
+        commits: g.generation === null ? [] : [...(o.commits?.get(g.generation) ?? [])],
         metrics,
         alerts: liveAlerts(metrics, o.thresholds, o.tracked),
         comparison,

@@ -48,7 +48,8 @@ export const MIGRATIONS: readonly Migration[] = [
         asked_again     INTEGER NOT NULL DEFAULT 0,
         feedback_count  INTEGER NOT NULL DEFAULT 0
       );
-      CREATE INDEX interactions_started ON interactions (started_at);
+      -- Covers the live-metrics query: statistics read this index alone, never the rows with their texts.
+      CREATE INDEX interactions_metrics ON interactions (started_at, status, generation, total_ms, first_token_ms, model_ms, tokens_out, rating, asked_again, commit_oid);
       CREATE INDEX interactions_session ON interactions (source, session, started_at);
       CREATE TABLE tool_calls (
         interaction_id  INTEGER NOT NULL REFERENCES interactions (id) ON DELETE CASCADE,

@@ -12,7 +12,8 @@ import { EvolveError } from "../kernel/errors.js";
 import { LIMITS } from "./limits.js";
 import { connect, storageError, type Db } from "./sqlite.js";
 import { beginRow, completeRow, feedbackRow, toFeedback, toInteraction, toSummary, toToolCall, toolRow, type FeedbackRow, type InteractionRow, type SummaryRow, type ToolCallRow } from "./rows.js";
-import type { FeedbackInput, FeedbackRecord, Interaction, InteractionEnd, InteractionSource, InteractionStart, InteractionSummary, MetricRow } from "./types.js";
+import { allocateColumns, type MetricColumns } from "./columns.js";
+import type { FeedbackInput, FeedbackRecord, Interaction, InteractionEnd, InteractionSource, InteractionStart, InteractionSummary } from "./types.js";
 
 export interface ListQuery {
   /** Epoch ms: only interactions started at or after it. */
@@ -44,8 +45,10 @@ export interface InteractionStore {
   /** One interaction in full; `not-found` (saying whether it was purged) when absent. */
   get(id: number): Interaction;
   list(query?: ListQuery): InteractionSummary[];
-  /** Completed interactions as lean rows for live metrics, oldest first. */
-  metricRows(query?: { since?: number; until?: number }): MetricRow[];
+  /** Completed interactions by column, for live metrics (in-flight and interrupted ones are not measured). */
+  metricColumns(query?: { since?: number; until?: number }): MetricColumns;
+  /** The commits that served each generation's completed interactions in the window. */
+  servedBy(query?: { since?: number; until?: number }): Map<number, string[]>;
   /** The newest completed interaction of the same source and session that ended at or after `since`. */
   previous(source: InteractionSource, session: string | null, since: number): PreviousInteraction | null;
   /** Deletes every interaction started before `before` (epoch ms), then compacts the file. */
@@ -141,7 +144,13 @@ function createStore(db: Db, file: string, busyTimeoutMs: number | undefined, ma
         return toInteraction(row, tools, (s.feedbackOf.all(id) as FeedbackRow[]).map(toFeedback));
       }),
     list: (q = {}) => guard("listing interactions", () => (s.list.all({ since: q.since ?? 0, limit: q.limit ?? 100 }) as SummaryRow[]).map(toSummary)),
-    metricRows: (q = {}) => guard("reading metrics", () => metricRows(s, q.since ?? 0, q.until ?? Number.MAX_SAFE_INTEGER)),
+    metricColumns: (q = {}) => guard("reading metrics", () => metricColumns(s, q.since ?? 0, q.until ?? Number.MAX_SAFE_INTEGER)),
+    servedBy: (q = {}) =>
+      guard("reading metrics", () => {
+        const out = new Map<number, string[]>();
+        for (const [g, commit] of s.servedBy.all(q.since ?? 0, q.until ?? Number.MAX_SAFE_INTEGER) as [number, string][]) out.set(g, [...(out.get(g) ?? []), commit]);
+        return out;
+      }),
     previous: (source, session, since) =>
       guard("reading the conversation", () => {
         const r = s.previous.get({ source, session, since }) as { id: number; request: string; ended_at: number } | undefined;
@@ -183,9 +192,16 @@ function statements(db: Db) {
         (SELECT count(*) FROM tool_calls t WHERE t.interaction_id = i.id AND t.ok = 0) AS tool_failures,
         (SELECT group_concat(f.signal, ',' ORDER BY f.id) FROM feedback f WHERE f.interaction_id = i.id) AS signals
       FROM interactions i WHERE i.started_at >= @since ORDER BY i.id DESC LIMIT @limit`),
+    // One row of JSON arrays, one per column: SQLite builds them in C from the covering index, and
+    // JSON.parse is far cheaper than 100,000 row objects.
     metrics: db
-      .prepare(`SELECT started_at, generation, commit_oid, status, total_ms, first_token_ms, model_ms, tokens_out, rating, asked_again
-      FROM interactions WHERE started_at >= ? AND started_at < ? AND status IN ('answered', 'no-answer', 'error') ORDER BY started_at, id`)
+      .prepare(`SELECT count(*), json_group_array(started_at), json_group_array(generation), json_group_array(status = 'answered'), json_group_array(total_ms),
+        json_group_array(first_token_ms), json_group_array(model_ms), json_group_array(tokens_out), json_group_array(rating), json_group_array(asked_again)
+      FROM interactions WHERE started_at >= ? AND started_at < ? AND status IN ('answered', 'no-answer', 'error')`)
+      .raw(true),
+    servedBy: db
+      .prepare(`SELECT generation, commit_oid, min(started_at) AS first FROM interactions WHERE started_at >= ? AND started_at < ? AND status IN ('answered', 'no-answer', 'error')
+        AND generation IS NOT NULL AND commit_oid IS NOT NULL GROUP BY generation, commit_oid ORDER BY generation, first`)
       .raw(true),
     previous: db.prepare(`SELECT id, request, finished_at AS ended_at FROM interactions WHERE source = @source AND session IS @session AND status != 'in-flight'
       AND finished_at >= @since ORDER BY id DESC LIMIT 1`),
@@ -199,20 +215,19 @@ function statements(db: Db) {
 
 type Statements = ReturnType<typeof statements>;
 
-function metricRows(s: Statements, since: number, until: number): MetricRow[] {
-  const rows = s.metrics.all(since, until) as unknown[][];
-  return rows.map((r) => ({
-    startedAt: r[0] as number,
-    generation: r[1] as number | null,
-    commit: r[2] as string | null,
-    status: r[3] as MetricRow["status"],
-    totalMs: (r[4] as number | null) ?? 0,
-    firstTokenMs: r[5] as number | null,
-    modelMs: (r[6] as number | null) ?? 0,
-    tokensOut: (r[7] as number | null) ?? 0,
-    rating: r[8] as number | null,
-    askedAgain: r[9] === 1,
-  }));
+function metricColumns(s: Statements, since: number, until: number): MetricColumns {
+  const [n, ...json] = s.metrics.get(since, until) as [number, ...string[]];
+  const c = allocateColumns(n);
+  const targets = [c.startedAt, c.generation, c.answered, c.totalMs, c.firstTokenMs, c.modelMs, c.tokensOut, c.rating, c.askedAgain];
+  // Counts and times the store wrote itself are never null; an unknown generation, rating or first token is NaN.
+  const nullAs = [0, Number.NaN, 0, 0, Number.NaN, 0, 0, Number.NaN, 0];
+  json.forEach((text, k) => {
+    const values = JSON.parse(text) as (number | null)[];
+    const into = targets[k]!;
+    const fallback = nullAs[k]!;
+    for (let i = 0; i < n; i++) into[i] = values[i] ?? fallback;
+  });
+  return c;
 }
 
 /** `not-found` for an id, saying whether it was purged, never existed, or was removed some other way. */

@@ -165,13 +165,12 @@ export interface InteractionSummary {
 }
 
 /**
- * The lean row live metrics are computed from: one per completed interaction. Kept numeric so
- * statistics over 100,000 rows stay fast.
+ * One completed interaction as live metrics see it; the store hands them out by column
+ * (MetricColumns, toColumns) so statistics over 100,000 of them stay fast.
  */
 export interface MetricRow {
   startedAt: number;
   generation: number | null;
-  commit: string | null;
   status: "answered" | "no-answer" | "error";
   totalMs: number;
   firstTokenMs: number | null;

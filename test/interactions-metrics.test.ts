@@ -21,6 +21,7 @@ import {
   requestSimilarity,
   sampleOf,
   statsReport,
+  toColumns,
   DEFAULT_LIVE_THRESHOLDS,
   type Interaction,
   type LiveSample,
@@ -42,7 +43,6 @@ const code = (f: () => unknown): string => {
 const row = (o: Partial<MetricRow> = {}): MetricRow => ({
   startedAt: Date.parse("2026-11-30T12:00:00Z"),
   generation: 1,
-  commit: "c1",
   status: "answered",
   totalMs: 100,
   firstTokenMs: 10,
@@ -97,7 +97,7 @@ describe("live metrics", () => {
   const rows = [row({ totalMs: 100, rating: 5 }), row({ totalMs: 200 }), row({ totalMs: 300, askedAgain: true }), row({ totalMs: 400, rating: 1 }), row({ totalMs: 1000, status: "no-answer", modelMs: 0 })];
 
   it("medians, p95, rates with intervals and satisfaction", () => {
-    const m = liveMetrics(rows);
+    const m = liveMetrics(toColumns(rows));
     expect(m.interactions).toBe(5);
     expect(m.responseTimeMs).toMatchObject({ n: 5, median: 300 });
     expect(m.responseTimeMs.p95).toBeCloseTo(880, 9); // 400 + 0.8 * (1000 - 400)
@@ -106,11 +106,11 @@ describe("live metrics", () => {
     expect(m.taskSuccessRate).toMatchObject({ count: 2, n: 5, estimate: 0.4 });
     expect(m.userSatisfaction).toMatchObject({ n: 2, estimate: 3 });
     expect(m.tokensPerSecond.median).toBe(500); // 25 tokens in 50 ms; the no-answer row has no model time
-    expect(liveMetrics([]).responseTimeMs.median).toBeNaN();
+    expect(liveMetrics(toColumns([])).responseTimeMs.median).toBeNaN();
   });
 
   it("alerts only on tracked metrics with enough samples", () => {
-    const m = liveMetrics(rows);
+    const m = liveMetrics(toColumns(rows));
     const t = { ...DEFAULT_LIVE_THRESHOLDS, responseTimeMs: 500, minSamples: 5 };
     expect(liveAlerts(m, t).map((a) => a.message)).toEqual(["p95 response time 880 ms is above 500 ms (5 interactions)", "error rate 20.0% (1 of 5) is above 5.0%"]);
     expect(liveAlerts(m, t, ["error_rate"]).map((a) => a.metric)).toEqual(["error_rate"]);
@@ -122,12 +122,12 @@ describe("live metrics", () => {
 
   it("groups by generation and by UTC day, and halves a window", () => {
     const day = (d: string) => Date.parse(`${d}T10:00:00Z`);
-    const rs = [row({ generation: 2, startedAt: day("2026-11-29"), commit: "b" }), row({ generation: 1, startedAt: day("2026-11-29") }), row({ generation: 2, startedAt: day("2026-11-30"), commit: "b2", totalMs: 300 })];
-    expect(groupRows(rs, "generation").map((g) => [g.key, g.rows.length, g.commits])).toEqual([["1", 1, ["c1"]], ["2", 2, ["b", "b2"]]]);
-    expect(groupRows(rs, "day").map((g) => [g.key, g.rows.length])).toEqual([["2026-11-29", 2], ["2026-11-30", 1]]);
+    const rs = toColumns([row({ generation: 2, startedAt: day("2026-11-29") }), row({ generation: 1, startedAt: day("2026-11-29") }), row({ generation: 2, startedAt: day("2026-11-30"), totalMs: 300 }), row({ generation: null, startedAt: day("2026-11-30") })]);
+    expect(groupRows(rs, "generation").map((g) => [g.key, g.generation, g.rows.n, [...g.rows.totalMs]])).toEqual([["1", 1, 1, [100]], ["2", 2, 2, [100, 300]], ["unknown", null, 1, [100]]]);
+    expect(groupRows(rs, "day").map((g) => [g.key, g.rows.n])).toEqual([["2026-11-29", 2], ["2026-11-30", 2]]);
     const t = halvesTrend(rs, day("2026-11-29") - 3600_000, day("2026-11-30") + 3600_000);
-    expect([t.earlier, t.later]).toEqual([2, 1]);
-    expect(t.points.find((p) => p.metric === "response_time_median_ms")).toEqual({ metric: "response_time_median_ms", earlier: 100, later: 300, change: 200 });
+    expect([t.earlier, t.later]).toEqual([2, 2]);
+    expect(t.points.find((p) => p.metric === "response_time_median_ms")).toEqual({ metric: "response_time_median_ms", earlier: 100, later: 200, change: 100 });
   });
 });
 
@@ -171,13 +171,14 @@ describe("live regression", () => {
   });
 
   it("statsReport plants nothing itself: a generation whose interactions fail more often shows as a regression", () => {
-    const gen = (g: number, n: number, errors: number) => Array.from({ length: n }, (_, i) => row({ generation: g, commit: `c${g}`, status: i < errors ? "error" : "answered", totalMs: 100 + (i % 7) }));
-    const rows = [...gen(1, 60, 1), ...gen(2, 60, 15)];
-    const r = statsReport(rows, { by: "generation", since: null, now: Date.now(), thresholds: { ...DEFAULT_LIVE_THRESHOLDS, minSamples: 30 }, tracked: ["error_rate", "response_time"] });
-    expect(r.groups.map((g) => g.key)).toEqual(["1", "2"]);
+    const gen = (g: number, n: number, errors: number) => Array.from({ length: n }, (_, i) => row({ generation: g, status: i < errors ? "error" : "answered", totalMs: 100 + (i % 7) }));
+    const rows = toColumns([...gen(1, 60, 1), ...gen(2, 60, 15)]);
+    const commits = new Map([[1, ["c1"]], [2, ["c2", "c2b"]]]);
+    const r = statsReport(rows, { by: "generation", since: null, now: Date.now(), thresholds: { ...DEFAULT_LIVE_THRESHOLDS, minSamples: 30 }, tracked: ["error_rate", "response_time"], commits });
+    expect(r.groups.map((g) => [g.key, g.commits])).toEqual([["1", ["c1"]], ["2", ["c2", "c2b"]]]);
     expect(r.groups[0]!.comparison).toBeNull();
     expect(r.groups[1]!.regression?.findings.map((f) => f.metric)).toEqual(["error_rate"]);
-    expect(sampleOf(gen(2, 60, 15))).toMatchObject({ generation: 2, n: 60, errors: 15 });
+    expect(sampleOf(toColumns(gen(2, 60, 15)))).toMatchObject({ generation: 2, n: 60, errors: 15, successes: 45 });
   });
 });
 

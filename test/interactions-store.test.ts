@@ -109,7 +109,9 @@ describe("recording", () => {
     store.addFeedback(b, { source: "explicit", signal: "bad", rating: 1, expected: "hello_world" });
     store.addFeedback(b, { source: "implicit", signal: "asked-again" });
     expect(store.get(b).rating).toBe(1);
-    expect(store.metricRows()).toMatchObject([{ rating: null, askedAgain: false }, { rating: 1, askedAgain: true }]);
+    const m = store.metricColumns();
+    expect([m.n, [...m.rating], [...m.askedAgain], [...m.generation], [...m.answered]]).toEqual([2, [Number.NaN, 1], [0, 1], [3, 3], [1, 1]]);
+    expect(store.servedBy()).toEqual(new Map([[3, [START.commit]]]));
     const unknown = thrown(() => store.addFeedback(99, { source: "explicit", signal: "good", rating: 5 }));
     expect(unknown.code).toBe("not-found");
     expect(unknown.message).toBe("no interaction 99 (ids run from 1 to 2)");
@@ -246,7 +248,7 @@ describe("several processes", { timeout: 60_000 }, () => {
     // This process reads meanwhile.
     const seen: number[] = [];
     for (let i = 0; i < 20; i++) {
-      seen.push(store.metricRows().length);
+      seen.push(store.metricColumns().n);
       await new Promise((r) => setTimeout(r, 20));
     }
     const results = await Promise.all(runs);
@@ -275,7 +277,7 @@ describe("several processes", { timeout: 60_000 }, () => {
     expect((await result).signal).toBe("SIGKILL");
     expect(store.get(id)).toMatchObject({ status: "interrupted", request: "about to be killed", answer: null });
     expect(store.get(done).status).toBe("answered");
-    expect(store.metricRows()).toHaveLength(1); // interrupted requests are listed, not measured
+    expect(store.metricColumns().n).toBe(1); // interrupted requests are listed, not measured
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma("integrity_check", { simple: true })).toBe("ok");
     raw.close();

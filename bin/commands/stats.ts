@@ -4,7 +4,7 @@
  * alerts against monitoring.alerts, the trend between the halves of the window, and per generation
  * the test against the latest earlier generation (live regression).
  */
-import { describeFinding, formatP, parseTimePoint, percent, statsReport, type LiveMetrics, type Rate, type StatsGroup, type StatsReport } from "../../interactions/index.js";
+import { describeFinding, formatP, parseTimePoint, percent, statsReport, toColumns, type LiveMetrics, type Rate, type StatsGroup, type StatsReport } from "../../interactions/index.js";
 import { openWorkspaceStore, readCommittedConfig } from "../../workspace/interactions.js";
 import { c, fail, output, table, type Out } from "../output.js";
 import { ms, when } from "./interactions.js";
@@ -85,9 +85,14 @@ export async function statsCommand(flags: StatsFlags): Promise<void> {
     const root = workspaceFromFlag(flags.workspace);
     const config = await readCommittedConfig(root);
     const store = await openWorkspaceStore(root, { create: false });
-    let rows;
+    const window = since === null ? {} : { since };
+    let rows = toColumns([]);
+    let commits = new Map<number, string[]>();
     try {
-      rows = store?.metricRows(since === null ? {} : { since }) ?? [];
+      if (store) {
+        rows = store.metricColumns(window);
+        commits = store.servedBy(window);
+      }
     } finally {
       store?.close();
     }
@@ -98,6 +103,7 @@ export async function statsCommand(flags: StatsFlags): Promise<void> {
       now,
       thresholds: { responseTimeMs, errorRate, userSatisfaction, minSamples: config.monitoring.minSamples },
       tracked: config.monitoring.metrics,
+      commits,
     });
     render(out, report, flags.since);
     if (out.isJson) out.json(report);
