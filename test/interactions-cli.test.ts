@@ -191,6 +191,33 @@ describe("generations and purge", { timeout: 120_000 }, () => {
     expect(s.groups[1].comparison.skipped.length).toBeGreaterThan(0);
   });
 
+  it("a planted live regression (a generation whose interactions fail more often) is detected by evolve stats", async () => {
+    const pl = path.join(tmp.dir, "planted");
+    expect(evolve(["init", pl, "--example", "textkit"], tmp.dir).status).toBe(0);
+    const gen0 = git(pl, "rev-parse", "HEAD");
+    const gen1 = await generation(pl, 1, "a change that fails in use", { "agent/params.json": [['"maxResults": 6', '"maxResults": 2']] });
+    const s = openInteractionStore(path.join(pl, ".git", "evolve", "interactions.sqlite"))!;
+    const plant = (generation: number, commit: string, n: number, failures: number) => {
+      for (let i = 0; i < n; i++) {
+        const id = s.begin({ source: "chat", session: `g${generation}`, request: `question ${i}`, model: { provider: "ollama", name: "llama3", identity: null, params: {} }, commit, generation });
+        const failed = i < failures;
+        s.complete(id, { status: failed ? "no-answer" : "answered", answer: failed ? null : "ok", errorKind: failed ? "max-steps" : null, error: null, toolCalls: [], steps: 1, refusals: 0, firstTokenMs: 10, totalMs: 400 + ((i * 37) % 200), modelMs: 300, tokensIn: 10, tokensOut: 10 });
+      }
+    };
+    plant(0, gen0, 80, 2);
+    plant(1, gen1, 80, 20);
+    s.close();
+    const r = await evolveAsync(["stats", "--by", "generation", "--workspace", pl, "--json"], tmp.dir);
+    expect(r.status, r.stderr).toBe(0);
+    const g1 = JSON.parse(r.stdout).groups[1];
+    expect(g1.commits).toEqual([gen1]);
+    const err = g1.regression.findings.find((f: any) => f.metric === "error_rate");
+    expect(err).toMatchObject({ test: "two-proportion-z", parent: { n: 80, count: 2 }, child: { n: 80, count: 20 }, significant: true });
+    expect(err.p).toBeLessThan(0.001);
+    expect(g1.regression.findings.map((f: any) => f.metric)).not.toContain("response_time");
+    expect(r.stderr).toMatch(/^1 +80 .*REGRESSION vs gen 0: error_rate 2\/80 -> 20\/80 \(two-proportion-z, p=\d\.\de-5 < 0\.0\d+\)/m);
+  });
+
   it("purge deletes for privacy; feedback on a purged id says so", async () => {
     const p = await json(["interactions", "purge", "--before", "2d"]);
     expect(p.deleted).toBe(0);
