@@ -27,8 +27,10 @@ import { openInteractionStore, statsReport, DEFAULT_LIVE_THRESHOLDS, LIVE_METRIC
 export interface InteractionsBenchResult {
   stored: number;
   hook: { runs: number; recordMs: { median: number; p95: number; max: number }; wallWithMs: number; wallWithoutMs: number; addedMs: number };
-  stats: { rows: number; inProcess: { loadMs: number; computeMs: number; totalMs: number }; cliMs: number; cliBaselineMs: number; repeats: number };
+  stats: { rows: number; inProcess: { loadMs: number; computeMs: number; totalMs: number; cpuMs: number }; cliMs: number; cliBaselineMs: number; repeats: number };
   fillMs: number;
+  /** 1-minute load average at the start and the end: on a shared machine, wall times are only comparable at similar load. */
+  loadAverage: [number, number];
 }
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -144,8 +146,10 @@ function cliMs(args: readonly string[], repeats: number): number {
 function statsBench(root: string, file: string, repeats: number, say: (s: string) => void): InteractionsBenchResult["stats"] {
   const load: number[] = [];
   const compute: number[] = [];
+  const cpu: number[] = [];
   let rows = 0;
   for (let i = 0; i < repeats; i++) {
+    const c = process.cpuUsage();
     let t = performance.now();
     const store = openInteractionStore(file, { create: false })!;
     const data = store.metricColumns();
@@ -155,17 +159,20 @@ function statsBench(root: string, file: string, repeats: number, say: (s: string
     t = performance.now();
     statsReport(data, { by: "generation", since: null, now: Date.now(), thresholds: DEFAULT_LIVE_THRESHOLDS, tracked: LIVE_METRICS, commits });
     compute.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpu.push((used.user + used.system) / 1000);
     rows = data.n;
   }
-  const inProcess = { loadMs: round(median(load), 1), computeMs: round(median(compute), 1), totalMs: round(median(load.map((l, i) => l + compute[i]!)), 1) };
+  const inProcess = { loadMs: round(median(load), 1), computeMs: round(median(compute), 1), totalMs: round(median(load.map((l, i) => l + compute[i]!)), 1), cpuMs: round(median(cpu), 1) };
   const cli = cliMs(["stats", "--by", "generation", "--json", "--workspace", root], repeats);
   const baseline = cliMs(["--version"], repeats);
-  say(`  evolve stats --by generation over ${rows.toLocaleString("en")} interactions: in process ${inProcess.totalMs} ms (read ${inProcess.loadMs} + compute ${inProcess.computeMs}); CLI ${cli} ms, of which start-up (evolve --version) ${baseline} ms`);
+  say(`  evolve stats --by generation over ${rows.toLocaleString("en")} interactions: in process ${inProcess.totalMs} ms (read ${inProcess.loadMs} + compute ${inProcess.computeMs}; CPU ${inProcess.cpuMs} ms); CLI ${cli} ms, of which start-up (evolve --version) ${baseline} ms`);
   return { rows, inProcess, cliMs: cli, cliBaselineMs: baseline, repeats };
 }
 
 export async function interactionsBench(o: { quick: boolean; say: (line: string) => void }): Promise<InteractionsBenchResult> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "evolve-interactions-bench-"));
+  const loadBefore = round(os.loadavg()[0]!, 1);
   try {
     const { dir } = await initWorkspace(path.join(tmp, "textkit"), { example: "textkit" });
     const file = await interactionStorePath(dir);
@@ -178,7 +185,9 @@ export async function interactionsBench(o: { quick: boolean; say: (line: string)
     const stats = statsBench(dir, file, o.quick ? 3 : 5, o.say);
     const hook = await hookBench(dir, store, o.quick ? 200 : 1000, o.say);
     store.close();
-    return { stored: count, hook, stats, fillMs };
+    const loadAverage: [number, number] = [loadBefore, round(os.loadavg()[0]!, 1)];
+    o.say(`  load average (1 min) ${loadAverage[0]} at the start, ${loadAverage[1]} at the end, on ${os.cpus().length} cores`);
+    return { stored: count, hook, stats, fillMs, loadAverage };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

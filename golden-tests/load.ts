@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import type { FileMap } from "../kernel/files.js";
 import { errorMessage } from "../kernel/errors.js";
 import { filesUnder, suiteHash } from "./hash.js";
@@ -9,7 +9,9 @@ import type { AgentCase, Assertion, AssertionType, GoldenCase, GoldenSuite, RawA
 import { ajvError, inputError, locate, parseYaml } from "../kernel/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 
-const validateShape = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile<RawCaseFile>(CASE_FILE_SCHEMA);
+// Compiled on first use: every command imports this module (through workspace/open), few load a suite.
+let shapeValidator: ValidateFunction<RawCaseFile> | undefined;
+const validateShape = (): ValidateFunction<RawCaseFile> => (shapeValidator ??= new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile<RawCaseFile>(CASE_FILE_SCHEMA));
 
 const CASE_FILE = /\.ya?ml$/;
 const ASSERTION_MODULE = /\.m?js$/;
@@ -58,8 +60,9 @@ export function loadSuite(files: FileMap, dir = "golden-tests"): GoldenSuite {
 }
 
 function readCaseFile(src: YamlSource, root: string, modules: ReadonlyMap<string, string>): { case: GoldenCase | AgentCase; path: FieldPath }[] {
-  if (!validateShape(src.data)) {
-    const err = validateShape.errors?.[0];
+  const validate = validateShape();
+  if (!validate(src.data)) {
+    const err = validate.errors?.[0];
     throw err ? ajvError(src, err) : inputError(src, [], "invalid case file");
   }
   const file = src.data;

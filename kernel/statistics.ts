@@ -24,13 +24,6 @@ export function sortedCopy(xs: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** Ascending copy of the finite values. */
-export function sortedFinite(values: Iterable<number>): number[] {
-  const out: number[] = [];
-  for (const v of values) if (Number.isFinite(v)) out.push(v);
-  return out.sort((a, b) => a - b);
-}
-
 /** Arithmetic mean; NaN when empty. */
 export function mean(values: ArrayLike<number>): number {
   if (values.length === 0) return Number.NaN;
