@@ -42,7 +42,7 @@ function versus(g: StatsGroup): string {
 }
 
 function groupTable(report: StatsReport): string {
-  const head = [report.by === "day" ? "day (UTC)" : "gen", "n", "median", "p95", "errors", "success", "rating", report.by === "generation" ? "live regression test" : ""];
+  const head = [report.by === "day" ? "day (UTC)" : "gen", "n", "median", "p95", "errors", "success", "rating", report.by === "generation" ? "live regression test" : "alerts"];
   const rows = report.groups.map((g) => {
     const m = g.metrics;
     return [
