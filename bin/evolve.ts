@@ -220,6 +220,7 @@ program
   .addOption(new Option("--split <split>", "train or holdout (default: a stable hash of the request, one in four held out)").choices(["train", "holdout"]))
   .option("--expected <text>", "the expected answer (default: from the feedback; a good answer guards itself)")
   .option("-y, --yes", "commit without asking")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
   .option("--json", "print one JSON object on stdout")
   .action(async (id: string, o) => (await import("./commands/promote.js")).promoteCommand(id, o));

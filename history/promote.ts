@@ -5,12 +5,11 @@
  * written), so the command can show the case and ask before committing. The new suite is loaded
  * before anything is written: a case that would not load is never committed.
  */
-import { EvolveError } from "../kernel/errors.js";
+import { EvolveError, isEvolveError, reworded } from "../kernel/errors.js";
 import { loadSuite } from "../golden-tests/index.js";
 import { commitChanges, currentBranch, dirtyPaths, formatMessage, readCommitFiles } from "../ledger/index.js";
 import { appendCase, caseYaml, promotedCase, type PromoteOptions, type PromotedCase, type PromotionBasis } from "../interactions/golden-case.js";
 import type { Interaction } from "../interactions/index.js";
-import { WorkspaceError } from "../workspace/open.js";
 
 /** Where promoted cases go. */
 export const PROMOTED_FILE = "golden-tests/promoted.yaml";
@@ -34,9 +33,7 @@ export interface PromotionPlan {
 
 /** Everything the commit will hold, checked; nothing is written. */
 export async function planPromotion(root: string, interaction: Interaction, options: PromoteOptions = {}): Promise<PromotionPlan> {
-  const branch = await currentBranch(root).catch((e: unknown) => {
-    throw new WorkspaceError(`${root}: ${(e as Error).message}; promote commits on the current branch`);
-  });
+  const branch = await currentBranch(root);
   const { commit, files } = await readCommitFiles(root, "HEAD");
   const suite = loadSuite(files);
   const built = promotedCase(interaction, options);
@@ -65,9 +62,8 @@ export async function commitPromotion(plan: PromotionPlan): Promise<{ commit: st
     const r = await commitChanges(plan.root, { branch: plan.branch, parent: plan.parent, changes: new Map([[plan.file, plan.text]]), message });
     return { commit: r.commit };
   } catch (e) {
-    const text = (e as Error).message;
-    if (/someone moved it/.test(text)) throw new EvolveError("branch-moved", `${plan.branch} moved while the case was being promoted; nothing was committed, run evolve promote again`, { branch: plan.branch, expected: plan.parent });
-    if (/local modifications/.test(text)) throw new EvolveError("dirty-worktree", `${plan.file} has uncommitted changes; nothing was committed`, { paths: [plan.file] });
+    if (isEvolveError(e, "branch-moved")) throw reworded(e, `${plan.branch} moved while the case was being promoted; nothing was committed, run evolve promote again`);
+    if (isEvolveError(e, "dirty-worktree")) throw reworded(e, `${plan.file} has uncommitted changes; nothing was committed`);
     throw e;
   }
 }

@@ -14,6 +14,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   kernel: 0,
   sandbox: 1,
   ledger: 1,
+  interactions: 1,
   snapshots: 1,
   "golden-tests": 2,
   workspace: 3,

@@ -4,8 +4,7 @@
  * config alone, for commands that read the store and need only its thresholds.
  */
 import path from "node:path";
-import { gitdirOf } from "../ledger/fs.js";
-import { readCommitFile } from "../ledger/index.js";
+import { gitdirOf, readCommitFile } from "../ledger/index.js";
 import { openInteractionStore, type InteractionStore, type StoreOptions } from "../interactions/index.js";
 import { parseConfig, type EvolveConfig } from "./config.js";
 import { CONFIG_FILE, WorkspaceError } from "./open.js";

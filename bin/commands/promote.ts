@@ -9,9 +9,10 @@ import { EvolveError } from "../../kernel/errors.js";
 import { commitPromotion, planPromotion } from "../../history/promote.js";
 import { c, EXIT, fail, output } from "../output.js";
 import { parseInteractionId, storeForId } from "./feedback.js";
+import { lockedCommand, type LockFlags } from "./lock.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
-export interface PromoteFlags {
+export interface PromoteFlags extends LockFlags {
   workspace?: string;
   split?: "train" | "holdout";
   expected?: string;
@@ -32,7 +33,12 @@ async function ask(question: string): Promise<string | null> {
   }
 }
 
+/** Holds the workspace lock from planning to committing (see lockedCommand). */
 export async function promoteCommand(idText: string, flags: PromoteFlags): Promise<void> {
+  await lockedCommand("evolve promote", flags, () => promoteUnlocked(idText, flags));
+}
+
+async function promoteUnlocked(idText: string, flags: PromoteFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
     const id = parseInteractionId(idText);
