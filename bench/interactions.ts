@@ -27,7 +27,16 @@ import { openInteractionStore, statsReport, DEFAULT_LIVE_THRESHOLDS, LIVE_METRIC
 export interface InteractionsBenchResult {
   stored: number;
   hook: { runs: number; recordMs: { median: number; p95: number; max: number }; wallWithMs: number; wallWithoutMs: number; addedMs: number };
-  stats: { rows: number; inProcess: { loadMs: number; computeMs: number; totalMs: number; cpuMs: number }; cliMs: number; cliBaselineMs: number; repeats: number };
+  stats: {
+    rows: number;
+    inProcess: { loadMs: number; computeMs: number; totalMs: number; cpuMs: number };
+    cliMs: number;
+    /** The same command on a workspace with nothing recorded: start-up, imports and the committed config. */
+    cliEmptyMs: number;
+    /** `evolve --version`: node and commander alone. */
+    cliBaselineMs: number;
+    repeats: number;
+  };
   fillMs: number;
   /** 1-minute load average at the start and the end: on a shared machine, wall times are only comparable at similar load. */
   loadAverage: [number, number];
@@ -143,7 +152,7 @@ function cliMs(args: readonly string[], repeats: number): number {
   return round(median(times), 1);
 }
 
-function statsBench(root: string, file: string, repeats: number, say: (s: string) => void): InteractionsBenchResult["stats"] {
+function statsBench(root: string, empty: string, file: string, repeats: number, say: (s: string) => void): InteractionsBenchResult["stats"] {
   const load: number[] = [];
   const compute: number[] = [];
   const cpu: number[] = [];
@@ -165,9 +174,11 @@ function statsBench(root: string, file: string, repeats: number, say: (s: string
   }
   const inProcess = { loadMs: round(median(load), 1), computeMs: round(median(compute), 1), totalMs: round(median(load.map((l, i) => l + compute[i]!)), 1), cpuMs: round(median(cpu), 1) };
   const cli = cliMs(["stats", "--by", "generation", "--json", "--workspace", root], repeats);
+  const cliEmpty = cliMs(["stats", "--by", "generation", "--json", "--workspace", empty], repeats);
   const baseline = cliMs(["--version"], repeats);
-  say(`  evolve stats --by generation over ${rows.toLocaleString("en")} interactions: in process ${inProcess.totalMs} ms (read ${inProcess.loadMs} + compute ${inProcess.computeMs}; CPU ${inProcess.cpuMs} ms); CLI ${cli} ms, of which start-up (evolve --version) ${baseline} ms`);
-  return { rows, inProcess, cliMs: cli, cliBaselineMs: baseline, repeats };
+  say(`  evolve stats --by generation over ${rows.toLocaleString("en")} interactions: in process ${inProcess.totalMs} ms (read ${inProcess.loadMs} + compute ${inProcess.computeMs}; CPU ${inProcess.cpuMs} ms)`);
+  say(`  the same as a CLI: ${cli} ms; on a workspace with nothing recorded ${cliEmpty} ms; evolve --version ${baseline} ms`);
+  return { rows, inProcess, cliMs: cli, cliEmptyMs: cliEmpty, cliBaselineMs: baseline, repeats };
 }
 
 export async function interactionsBench(o: { quick: boolean; say: (line: string) => void }): Promise<InteractionsBenchResult> {
@@ -175,6 +186,7 @@ export async function interactionsBench(o: { quick: boolean; say: (line: string)
   const loadBefore = round(os.loadavg()[0]!, 1);
   try {
     const { dir } = await initWorkspace(path.join(tmp, "textkit"), { example: "textkit" });
+    const empty = (await initWorkspace(path.join(tmp, "empty"), { example: "textkit" })).dir;
     const file = await interactionStorePath(dir);
     const store = openInteractionStore(file)!;
     const count = 100_000;
@@ -182,7 +194,7 @@ export async function interactionsBench(o: { quick: boolean; say: (line: string)
     fill(store, count);
     const fillMs = round(performance.now() - t, 0);
     o.say(`  filled the store with ${count.toLocaleString("en")} interactions in ${fillMs} ms (one transaction)`);
-    const stats = statsBench(dir, file, o.quick ? 3 : 5, o.say);
+    const stats = statsBench(dir, empty, file, o.quick ? 3 : 5, o.say);
     const hook = await hookBench(dir, store, o.quick ? 200 : 1000, o.say);
     store.close();
     const loadAverage: [number, number] = [loadBefore, round(os.loadavg()[0]!, 1)];
