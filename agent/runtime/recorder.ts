@@ -38,7 +38,7 @@ export interface RecordingContext {
 export interface RecordedRun {
   result: AgentResult;
   interactionId: number;
-  /** Milliseconds the recording added (store writes and reads, nothing of the model's). */
+  /** Milliseconds the recording added: building the record and the store's reads and writes (nothing of the model's). */
   recordMs: number;
   /** Set when the answer could not be recorded: the answer stands, the caller reports this. */
   recordError?: EvolveError;
@@ -169,8 +169,11 @@ export function createRecorder(context: RecordingContext): Recorder {
       recordMs += performance.now() - t;
     }
     try {
-      const end = endOf(result, firstTokenMs, totalMs, identity ?? null);
-      timed(() => store.complete(id, end, implicitSignals(end)));
+      // Building the record (tool results serialised with bounds) is part of what the hook adds.
+      timed(() => {
+        const end = endOf(result, firstTokenMs, totalMs, identity ?? null);
+        store.complete(id, end, implicitSignals(end));
+      });
       return { result, interactionId: id, recordMs };
     } catch (err) {
       if (!isEvolveError(err)) throw err;
