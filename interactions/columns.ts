@@ -16,8 +16,8 @@ export interface MetricColumns {
   readonly totalMs: Float64Array;
   /** NaN when no answer text was shown. */
   readonly firstTokenMs: Float64Array;
-  readonly modelMs: Float64Array;
-  readonly tokensOut: Float64Array;
+  /** Generated tokens per second of model time; NaN when there were no tokens or no model time. */
+  readonly tokensPerSecond: Float64Array;
   /** The latest explicit rating 1..5; NaN when nobody rated it. */
   readonly rating: Float64Array;
   /** 1 when the same question followed soon after. */
@@ -34,8 +34,7 @@ export function allocateColumns(n: number): MetricColumns {
     answered: new Uint8Array(n),
     totalMs: new Float64Array(n),
     firstTokenMs: new Float64Array(n),
-    modelMs: new Float64Array(n),
-    tokensOut: new Float64Array(n),
+    tokensPerSecond: new Float64Array(n),
     rating: new Float64Array(n),
     askedAgain: new Uint8Array(n),
   };
@@ -52,8 +51,7 @@ export function toColumns(rows: readonly MetricRow[]): MetricColumns {
     c.answered[i] = r.status === "answered" ? 1 : 0;
     c.totalMs[i] = r.totalMs;
     c.firstTokenMs[i] = orNaN(r.firstTokenMs);
-    c.modelMs[i] = r.modelMs;
-    c.tokensOut[i] = r.tokensOut;
+    c.tokensPerSecond[i] = r.modelMs > 0 && r.tokensOut > 0 ? r.tokensOut / (r.modelMs / 1000) : Number.NaN;
     c.rating[i] = orNaN(r.rating);
     c.askedAgain[i] = r.askedAgain ? 1 : 0;
   });
@@ -70,8 +68,7 @@ export function pickRows(c: MetricColumns, indices: ArrayLike<number>): MetricCo
     out.answered[k] = c.answered[i]!;
     out.totalMs[k] = c.totalMs[i]!;
     out.firstTokenMs[k] = c.firstTokenMs[i]!;
-    out.modelMs[k] = c.modelMs[i]!;
-    out.tokensOut[k] = c.tokensOut[i]!;
+    out.tokensPerSecond[k] = c.tokensPerSecond[i]!;
     out.rating[k] = c.rating[i]!;
     out.askedAgain[k] = c.askedAgain[i]!;
   }
@@ -100,18 +97,18 @@ export function isSuccessAt(c: MetricColumns, i: number): boolean {
   return c.answered[i] === 1 && c.askedAgain[i] !== 1;
 }
 
-/** Generated tokens per second of model time at row i; NaN when either is missing. */
-export function tokensPerSecondAt(c: MetricColumns, i: number): number {
-  return c.modelMs[i]! > 0 && c.tokensOut[i]! > 0 ? c.tokensOut[i]! / (c.modelMs[i]! / 1000) : Number.NaN;
-}
-
-/** The values of `f` over the rows that are not NaN, as a Float64Array sorted ascending. */
-export function sortedValues(c: MetricColumns, f: (i: number) => number): Float64Array {
+/** The values of `f` over the rows that are not NaN, in row order. */
+export function knownValues(c: MetricColumns, f: (i: number) => number): Float64Array {
   const out = new Float64Array(c.n);
   let k = 0;
   for (let i = 0; i < c.n; i++) {
     const v = f(i);
     if (!Number.isNaN(v)) out[k++] = v;
   }
-  return out.subarray(0, k).sort();
+  return out.subarray(0, k);
+}
+
+/** The same, sorted ascending. */
+export function sortedValues(c: MetricColumns, f: (i: number) => number): Float64Array {
+  return knownValues(c, f).sort();
 }

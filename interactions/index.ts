@@ -48,5 +48,5 @@ export {
 } from "./regression.js";
 export { parseDuration, parseDate, parseTimePoint } from "./time.js";
 export * from "./types.js";
-export { toColumns, pickRows, filterRows, isErrorAt, isSuccessAt, tokensPerSecondAt, type MetricColumns } from "./columns.js";
+export { toColumns, pickRows, filterRows, isErrorAt, isSuccessAt, type MetricColumns } from "./columns.js";
 export { statsReport, type StatsOptions, type StatsReport, type StatsGroup } from "./report.js";

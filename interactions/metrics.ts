@@ -5,8 +5,8 @@
  * against thresholds; groups by generation or by day; and the trend between the two halves of a
  * window. Pure.
  */
-import { Z95, meanInterval, quantileSorted, wilsonInterval, type Interval } from "../kernel/statistics.js";
-import { filterRows, isErrorAt, isSuccessAt, pickRows, sortedValues, tokensPerSecondAt, type MetricColumns } from "./columns.js";
+import { Z95, meanInterval, quantilesInPlace, wilsonInterval, type Interval } from "../kernel/statistics.js";
+import { filterRows, isErrorAt, isSuccessAt, knownValues, pickRows, type MetricColumns } from "./columns.js";
 
 export const LIVE_METRICS = ["response_time", "user_satisfaction", "task_success_rate", "error_rate", "tokens_per_second"] as const;
 export type LiveMetric = (typeof LIVE_METRICS)[number];
@@ -59,8 +59,10 @@ export interface LiveAlert {
   threshold: number;
 }
 
-function distribution(sorted: Float64Array): Distribution {
-  return { n: sorted.length, median: quantileSorted(sorted, 0.5), p95: quantileSorted(sorted, 0.95) };
+/** Median and p95 by selection: no sort, since nothing else needs the order. */
+function distribution(values: Float64Array): Distribution {
+  const [median, p95] = quantilesInPlace(values, [0.5, 0.95]);
+  return { n: values.length, median: median!, p95: p95! };
 }
 
 function rate(count: number, n: number): Rate {
@@ -79,14 +81,14 @@ export function liveMetrics(c: MetricColumns): LiveMetrics {
     if (isErrorAt(c, i)) errors++;
     if (isSuccessAt(c, i)) successes++;
   }
-  const ratings = sortedValues(c, (i) => c.rating[i]!);
+  const ratings = knownValues(c, (i) => c.rating[i]!);
   return {
     interactions: c.n,
     from: c.n ? from : null,
     to: c.n ? to : null,
-    responseTimeMs: distribution(sortedValues(c, (i) => c.totalMs[i]!)),
-    firstTokenMs: distribution(sortedValues(c, (i) => c.firstTokenMs[i]!)),
-    tokensPerSecond: distribution(sortedValues(c, (i) => tokensPerSecondAt(c, i))),
+    responseTimeMs: distribution(knownValues(c, (i) => c.totalMs[i]!)),
+    firstTokenMs: distribution(knownValues(c, (i) => c.firstTokenMs[i]!)),
+    tokensPerSecond: distribution(knownValues(c, (i) => c.tokensPerSecond[i]!)),
     errorRate: rate(errors, c.n),
     taskSuccessRate: rate(successes, c.n),
     userSatisfaction: { n: ratings.length, ...meanInterval(ratings) },

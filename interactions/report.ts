@@ -5,7 +5,7 @@
  */
 import type { MetricColumns } from "./columns.js";
 import { groupRows, halvesTrend, liveAlerts, liveMetrics, type LiveAlert, type LiveMetrics, type LiveThresholds, type TrendPoint } from "./metrics.js";
-import { compareLive, sampleOf, type LiveComparison, type LiveRegressionEvidence } from "./regression.js";
+import { compareLive, sampleOf, type LiveComparison, type LiveRegressionEvidence, type LiveSample } from "./regression.js";
 
 export interface StatsOptions {
   by: "generation" | "day" | null;
@@ -49,11 +49,13 @@ export function statsReport(rows: MetricColumns, o: StatsOptions): StatsReport {
   const trend = from !== null && rows.n > 0 && o.now > from ? halvesTrend(rows, from, o.now) : null;
   const groups: StatsGroup[] = [];
   if (o.by !== null) {
-    let previous: { generation: number | null; rows: MetricColumns } | null = null;
+    // Each generation's sample serves twice: as the child of one test and the parent of the next.
+    let previous: LiveSample | null = null;
     for (const g of groupRows(rows, o.by)) {
       let comparison: LiveComparison | null = null;
-      if (o.by === "generation" && g.generation !== null && previous !== null) {
-        comparison = compareLive(sampleOf(previous.rows, previous.generation), sampleOf(g.rows, g.generation), {
+      const sample = o.by === "generation" && g.generation !== null ? sampleOf(g.rows, g.generation) : null;
+      if (sample !== null && previous !== null) {
+        comparison = compareLive(previous, sample, {
           minSamples: o.thresholds.minSamples,
           metrics: o.tracked,
           ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
@@ -70,7 +72,7 @@ export function statsReport(rows: MetricColumns, o: StatsOptions): StatsReport {
         comparison,
         regression: comparison !== null && findings.length > 0 ? { ...comparison, findings } : null,
       });
-      if (g.generation !== null) previous = { generation: g.generation, rows: g.rows };
+      if (sample !== null) previous = sample;
     }
   }
   return { window: { since: o.since, until: o.now }, overall, alerts: liveAlerts(overall, o.thresholds, o.tracked), trend, by: o.by, groups };

@@ -17,6 +17,60 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
 }
 
+/**
+ * Moves the k-th smallest value (0-based) of `a` to a[k], smaller ones before it and larger ones after
+ * (Hoare's selection, median-of-three pivots): expected linear time, against n log n for a sort.
+ */
+function selectInPlace(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot, so sorted and reversed input stay linear.
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
+}
+
+/**
+ * Quantiles of unsorted values, the same as quantileSorted gives after a sort, by selection instead
+ * (it reorders `values`). NaN for each q when empty.
+ */
+export function quantilesInPlace(values: Float64Array, qs: readonly number[]): number[] {
+  const n = values.length;
+  return qs.map((q) => {
+    if (n === 0) return Number.NaN;
+    if (!(q >= 0 && q <= 1)) throw new Error(`quantilesInPlace: q must be within 0..1, got ${q}`);
+    const at = (n - 1) * q;
+    const lo = Math.floor(at);
+    const low = selectInPlace(values, lo);
+    if (at === lo) return low;
+    // After selecting lo, everything right of it is >= it: the next order statistic is their minimum.
+    let next = Infinity;
+    for (let i = lo + 1; i < n; i++) if (values[i]! < next) next = values[i]!;
+    return low + (next - low) * (at - lo);
+  });
+}
+
 /** An ascending Float64Array copy of `xs`; input already in order (the common case here) is not sorted again. */
 export function sortedCopy(xs: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(xs);

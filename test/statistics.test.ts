@@ -4,7 +4,7 @@
  * formula would need both to be wrong the same way.
  */
 import { describe, expect, it } from "vitest";
-import { MANN_WHITNEY_EXACT_MAX, mannWhitneyU, meanInterval, normalCdf, normalUpperTail, quantileSorted, twoProportionZTest, wilsonInterval } from "../kernel/statistics.js";
+import { MANN_WHITNEY_EXACT_MAX, mannWhitneyU, meanInterval, normalCdf, normalUpperTail, quantileSorted, quantilesInPlace, twoProportionZTest, wilsonInterval } from "../kernel/statistics.js";
 
 describe("normal distribution", () => {
   it("matches tabulated values in the centre and far in the tails", () => {
@@ -27,6 +27,18 @@ describe("quantiles and intervals", () => {
     expect(quantileSorted([1, 2, 3, 4], 0.95)).toBeCloseTo(3.85, 12);
     expect(quantileSorted([7], 0.95)).toBe(7);
     expect(quantileSorted([], 0.5)).toBeNaN();
+  });
+
+  it("selection gives the same quantiles as a sort, for shuffled, sorted, reversed and tied input", () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const inputs: number[][] = [[], [5], [2, 1], [3, 3, 3, 3], Array.from({ length: 1000 }, (_, i) => i), Array.from({ length: 999 }, (_, i) => 999 - i)];
+    for (let t = 0; t < 30; t++) inputs.push(Array.from({ length: 1 + Math.floor(rnd() * 300) }, () => Math.floor(rnd() * 20) * (rnd() < 0.5 ? 1 : 1.5)));
+    for (const xs of inputs) {
+      const sorted = Float64Array.from(xs).sort();
+      const qs = [0, 0.1, 0.5, 0.95, 1];
+      expect(quantilesInPlace(Float64Array.from(xs), qs)).toEqual(qs.map((q) => quantileSorted(sorted, q)));
+    }
   });
 
   it("Wilson interval of 8 of 10", () => {
