@@ -71,6 +71,15 @@ program
   .action(async (o) => (await import("./commands/log.js")).logCommand(o));
 
 program
+  .command("report")
+  .description("write one self-contained HTML report: scores per generation, live metrics, accepted changes with diffs, rejected attempts, A/B tests, alerts and recommendations")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("-o, --out <file>", "the HTML file to write (default: .git/evolve/report.html, outside the work tree)")
+  .option("--since <duration|date>", "only generations, attempts and interactions since then (24h, 7d, 2026-11-01)")
+  .option("--json", "print {file, bytes, report} on stdout, the report as data")
+  .action(async (o) => (await import("./commands/report.js")).reportCommand(o));
+
+program
   .command("show")
   .description("one generation: why it was accepted, its recorded metrics, the cases it fixed or broke against its parent, and its diff")
   .argument("[ref]", "commit, tag (gen-3) or branch", "HEAD")
