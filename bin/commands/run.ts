@@ -134,6 +134,9 @@ function renderer(out: Out, wantBar: boolean): { event: (e: RunEvent) => void; s
         case "rollback":
           log(`  ${c.yellow("rollback")} ${e.reverted.slice(0, 10)} -> ${e.commit.slice(0, 10)}: ${e.reason}`);
           break;
+        case "rollback-skipped":
+          log(`  ${c.yellow("no rollback")} of ${e.commit.slice(0, 10)}: ${e.reason}`);
+          break;
         case "alert":
           log(`  ${c.yellow("alert")} gen ${e.alert.generation} ${e.alert.metric}: ${e.alert.message}`);
           break;
