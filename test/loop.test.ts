@@ -195,3 +195,41 @@ describe("the budget", () => {
     expect(events.at(-1)).toMatchObject({ type: "stop", cause: "budget" });
   });
 });
+
+describe("evolve run composed in the engine", () => {
+  it("commits code generations, then says there is no model to tune with instead of failing (model.provider: none with --model)", async () => {
+    const ws = path.join(tmp.dir, "story");
+    await initWorkspace(ws, { example: "storyteller" });
+    const file = path.join(ws, "evolve.config.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("provider: node-llama-cpp", "provider: none"));
+    git(ws, "commit", "-qam", "no model");
+    const done: RunSummary[] = [];
+    const { evolveWorkspace } = await import("../evolution/engine.js");
+    const out = await evolveWorkspace({ dir: ws, generations: 1, candidatesPerGeneration: 4, model: { model: "x.gguf" } }, { onGenerationsDone: (s) => done.push(s) });
+    expect(done).toEqual([out.summary]);
+    expect(out.tune).toEqual({ ran: false, reason: "no-model", agentCases: expect.any(Number) });
+    expect(git(ws, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("an edit made during a run", () => {
+  it("stops the run before it commits, with one clear error, and the edit is kept", async () => {
+    const ws = workspace();
+    const head = git(ws, "rev-parse", "HEAD");
+    const notes = path.join(ws, "golden-tests", "notes.yaml");
+    const edited = `${readFileSync(notes, "utf8")}# edited during the run\n`;
+    const events: RunEvent[] = [];
+    const opened = await openRun({ dir: ws, generations: 1, candidatesPerGeneration: 12 });
+    const res: RunResources = { sandbox: pool, cache: await openEvalCache(ws), provider: null, modelId: "none" };
+    const onEvent = (e: RunEvent) => {
+      events.push(e);
+      if (e.type === "round") writeFileSync(notes, edited);
+    };
+    const err = await runLoop(opened, res, { onEvent }).catch((e: unknown) => e);
+    expect(isEvolveError(err, "run-interrupted")).toBe(true);
+    expect((err as Error).message).toMatch(/golden-tests\/notes\.yaml changed in the work tree during the run; the run stopped without overwriting them/);
+    expect(events.some((e) => e.type === "candidate" && e.accepted)).toBe(true);
+    expect(git(ws, "rev-parse", "HEAD")).toBe(head);
+    expect(readFileSync(notes, "utf8")).toBe(edited);
+  });
+});

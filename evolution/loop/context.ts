@@ -34,9 +34,13 @@ export interface RunContext extends RunResources {
   close(): Promise<void>;
 }
 
-/** The one "is there a model" check: the config's model section with the flags applied. */
+/**
+ * The one "is there a model" check: the config's model section with the flags applied names a
+ * provider, and for node-llama-cpp also the model file it would load.
+ */
 export function hasModel(settings: ProviderSettings): boolean {
-  return settings.provider !== "none";
+  if (settings.provider === "none") return false;
+  return settings.provider !== "node-llama-cpp" || settings.model !== undefined;
 }
 
 export async function openRunContext(root: string, config: EvolveConfig, options: { proposer?: "builtin" | "llm" | "mixed"; model?: ProviderFlags }): Promise<RunContext> {
@@ -45,7 +49,7 @@ export async function openRunContext(root: string, config: EvolveConfig, options
   let provider: Provider | null = null;
   let modelId = MODEL_NONE;
   if (proposer !== "builtin") {
-    provider = hasModel(model) ? selectProvider(model) : null;
+    provider = model.provider === "none" ? null : selectProvider(model);
     if (provider === null) throw new WorkspaceError(`--proposer ${proposer} needs a local model: set model.provider in evolve.config.yaml or pass --provider and --model`, "no-model");
     try {
       const health = await provider.health();
