@@ -14,7 +14,7 @@ export { appendAttempts, recordAttempts, readAttempts, checkAttempt, ATTEMPTS_RE
 export { commitGeneration, revertGeneration, generationMessage, type GenerationCommit, type GenerationChange } from "./generation-commit.js";
 export { openEvalCache, type EvalCache } from "./eval-cache.js";
 export { firstParentLog, tagsByCommit, type LogEntry } from "./log.js";
-export { unifiedDiff } from "./diff.js";
+export { unifiedDiff, applyUnifiedDiff } from "./diff.js";
 export { DEFAULT_IDENTITY, type Identity } from "./objects.js";
 export { gitdirOf } from "./fs.js";
 export { readCommitInfo, firstParentRange, isAncestor, readFileAt, type CommitInfo } from "./commits.js";

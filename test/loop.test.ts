@@ -16,6 +16,7 @@ import type { RunResources } from "../evolution/loop/context.js";
 import type { RunEvent, RunOptions, RunSummary } from "../evolution/loop/types.js";
 import { openWorkspace } from "../workspace/open.js";
 import { isEvolveError } from "../kernel/errors.js";
+import { approveHeld } from "../evolution/approve.js";
 import { git, tempDir } from "./helpers.js";
 
 const tmp = tempDir("evolve-loop-");
@@ -100,6 +101,37 @@ describe("approval of large changes", () => {
     expect(asked[0]).toMatch(/^diff --git/);
     expect(approved.summary.generations).toHaveLength(1);
     expect(git(ws2, "rev-parse", "HEAD")).toBe(approved.summary.generations[0]!.commit);
+  });
+});
+
+describe("held candidates later", () => {
+  it("evolve approve ID commits a held one as the next generation; again, or an unknown id, is refused", async () => {
+    const ws = workspace({ approvalAboveLines: 0 });
+    const { summary } = await run(ws, { generations: 1, candidatesPerGeneration: 12 });
+    const id = summary.held[0]!.id;
+    const { attempt, generation } = await approveHeld({ dir: ws, id });
+    expect(attempt.tree.startsWith(id)).toBe(true);
+    expect(git(ws, "rev-parse", "HEAD")).toBe(generation.commit);
+    expect(git(ws, "rev-parse", "HEAD^{tree}")).toBe(attempt.tree);
+    expect(git(ws, "describe", "--tags", "--exact-match", "HEAD")).toBe("gen-1");
+    expect(generation.score).toBeGreaterThan(summary.initialScore);
+    const again = await approveHeld({ dir: ws, id }).catch((e: unknown) => e);
+    expect(isEvolveError(again, "stale-candidate")).toBe(true);
+    expect(isEvolveError(await approveHeld({ dir: ws, id: "0000000" }).catch((e: unknown) => e), "not-found")).toBe(true);
+    expect(git(ws, "rev-parse", "HEAD")).toBe(generation.commit);
+  });
+
+  it("are offered again first on a run with --approve-large, after the branch moved on", async () => {
+    const ws = workspace({ approvalAboveLines: 0 });
+    const first = await run(ws, { generations: 1, candidatesPerGeneration: 12 });
+    expect(first.summary.held.length).toBeGreaterThan(0);
+    writeFileSync(path.join(ws, "NOTES.txt"), "an unrelated commit\n");
+    git(ws, "add", "NOTES.txt");
+    git(ws, "commit", "-qm", "unrelated");
+    const newest = (await readAttempts(ws)).filter((a) => a.metrics["stage"] === "approval").at(-1)!;
+    const second = await run(ws, { generations: 1, candidatesPerGeneration: 1, budget: 1, approveLarge: true });
+    expect(second.summary.generations).toHaveLength(1);
+    expect(git(ws, "log", "-1", "--format=%b")).toContain(newest.description.split("; ")[0]!);
   });
 });
 

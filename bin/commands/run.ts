@@ -170,6 +170,7 @@ function printSummary(out: Out, s: RunSummary): void {
     out.say(table([["gen", "commit", "score", "delta", "change"], ...s.generations.map((g) => [`gen-${g.generation}`, g.commit.slice(0, 10), fixed(g.score), signed(g.delta), g.summary])]));
   }
   if (s.stillFailing.length > 0) out.say(`Still failing: ${s.stillFailing.join(", ")}`);
+  for (const h of s.held) out.say(`${c.yellow("held")} ${h.id} (${h.lines} changed lines): ${h.description}; commit it with \`evolve approve ${h.id}\``);
   for (const a of s.alerts) out.say(`${c.yellow("alert")}: ${a.message}`);
   out.say(`History: git -C ${s.workspace} log --format='%h %s%n%(trailers:key=Evolve-Score)'   or   evolve log --workspace ${s.workspace}`);
 }
@@ -192,6 +193,8 @@ export function jsonOf(s: RunSummary): unknown {
     stages: s.stages,
     wallMs: s.wallMs,
     stopReason: s.stopReason,
+    stopCause: s.stopCause,
+    held: s.held,
     stillFailing: s.stillFailing,
     alerts: s.alerts,
     trends: s.trends,

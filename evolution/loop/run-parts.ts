@@ -4,7 +4,9 @@
  */
 import type { GoldenCase } from "../../golden-tests/index.js";
 import type { Measurement } from "../../golden-tests/evaluate.js";
-import { readAttempts, recordAttempts } from "../../ledger/index.js";
+import { applyUnifiedDiff, readAttempts, recordAttempts } from "../../ledger/index.js";
+import { externalCandidate } from "../candidates.js";
+import type { Candidate } from "../candidates.js";
 import type { EvalCache, LogEntry } from "../../ledger/index.js";
 import { recordedOf } from "../../ledger/record.js";
 import type { Edit } from "../edits.js";
@@ -15,7 +17,7 @@ import type { RunResources } from "./context.js";
 import type { MeasuredBase } from "./base.js";
 import type { GateBase } from "./gates.js";
 import type { OpenedRun } from "./open.js";
-import { llmSource } from "./sources.js";
+import { listSource, llmSource } from "./sources.js";
 import type { CandidateSource } from "./sources.js";
 import { changedLines, metricsOf, totalRefused } from "./state.js";
 import type { RunState } from "./state.js";
@@ -148,4 +150,27 @@ export function summarise(state: RunState, cache: EvalCache): RunSummary {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/** Held candidates re-offered at most, newest first. */
+const HELD_REOFFERED = 32;
+
+/**
+ * With --approve-large, the candidates earlier runs held for approval are offered again first (a
+ * lower-scoring one may have been committed in their place): each whose diff still applies to the
+ * tip exactly becomes a candidate and competes like any other. Null without --approve-large.
+ */
+export async function heldSourceFor(state: RunState): Promise<CandidateSource | null> {
+  if (!state.settings.approveLarge) return null;
+  const byTree = new Map<string, Candidate>();
+  const held = (await readAttempts(state.root)).filter((a) => a.metrics["stage"] === "approval" && a.diff !== "").reverse();
+  for (const a of held) {
+    if (byTree.size >= HELD_REOFFERED) break;
+    const patched = applyUnifiedDiff(state.ws.files, a.diff);
+    if (!patched.ok || byTree.has(a.tree)) continue;
+    const proposer = a.proposer === "llm" || a.proposer === "tune" ? a.proposer : "builtin";
+    const c = externalCandidate(state.ws.files, state.ws.tree, patched.files, { proposer, operator: a.operator, description: a.description, changes: Math.max(1, a.operator.split("+").length) }, state.seen);
+    if (c !== null) byTree.set(a.tree, c);
+  }
+  return byTree.size === 0 ? null : listSource("held", [...byTree.values()]);
 }

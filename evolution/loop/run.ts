@@ -20,7 +20,7 @@ import { recordLosers, selectWinner } from "./select.js";
 import { commitWinner, refuseInterference } from "./commit.js";
 import { operatorSource } from "./sources.js";
 import type { CandidateSource } from "./sources.js";
-import { gateBase, llmSourceFor, newRunState, operatorsOf, pastTries, recordUnusable, stopCheck, summarise } from "./run-parts.js";
+import { gateBase, heldSourceFor, llmSourceFor, newRunState, operatorsOf, pastTries, recordUnusable, stopCheck, summarise } from "./run-parts.js";
 import type { RunOptions, RunSummary } from "./types.js";
 
 export async function runLoop(opened: OpenedRun, res: RunResources, options: Pick<RunOptions, "onEvent"> = {}): Promise<RunSummary> {
@@ -42,6 +42,8 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
     let analysisTree = state.ws.tree;
     const llm = llmSourceFor(state, res, evolvable);
     let operators: CandidateSource | null = null;
+    // Candidates held by earlier runs, offered again first when the person approved large changes up front.
+    const held = await heldSourceFor(state);
     emit({ type: "start", workspace: state.root, branch: state.branch, generation: state.generation - 1, score: state.base.score, holdout: state.base.holdout, passed: state.base.passed, total: state.base.total, budget: state.settings.budget, perGeneration: state.settings.perGeneration, generations: state.settings.generations });
 
     while ((state.stop = stopCheck(state)) === null) {
@@ -67,7 +69,7 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
       thread ??= { tree: opened.ws.tree, check: await threadStarting };
       if (thread.tree !== state.ws.tree) await thread.check.rebase(state.ws.files);
       thread.tree = state.ws.tree;
-      const sources = llm === null ? [operators] : [llm, operators];
+      const sources = [held, llm, operators].filter((s): s is CandidateSource => s !== null);
       const t0 = performance.now();
       for (const s of sources) await s.prepare?.({ generation: state.generation, round: state.rounds, base: state.ws.commit });
       state.stages.propose += performance.now() - t0;
