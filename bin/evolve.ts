@@ -91,6 +91,15 @@ program
   .action(async (ref: string, o) => (await import("./commands/show.js")).showCommand(ref, o));
 
 program
+  .command("approve")
+  .description("commit a candidate a run held for approval (diff above safety.approvalAboveLines) as the next generation, if it still applies and still improves the tip; without ID, list them")
+  .argument("[id]", "the held candidate's id (its tree id, 4+ hex digits, as the run summary and evolve attempts show it)")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (id, o) => (await import("./commands/approve.js")).approveCommand(id, o));
+
+program
   .command("attempts")
   .description("rejected candidates (git notes under refs/notes/evolve-attempts): operator, score, reason, diff")
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")

@@ -1,7 +1,8 @@
 /**
- * The candidate stream of the built-in proposer: single edits in order of suspiciousness, then, when
- * `maxChanges` allows, pairs of the most suspicious edits (higher-order mutants), each candidate's
- * content hashed so that no candidate is ever produced twice.
+ * The candidate stream of the built-in proposer: single edits in order of suspiciousness, then, up
+ * to `maxChanges` edits per candidate, pairs, triples, ... of the most suspicious edits
+ * (higher-order mutants), each candidate's content hashed so that no candidate is ever produced
+ * twice.
  */
 import { createHash } from "node:crypto";
 import type { FileMap } from "../kernel/files.js";
@@ -11,8 +12,8 @@ import type { Edit } from "./edits.js";
 export interface Candidate {
   /** The built-in operators' edits; empty for a candidate proposed by a model. */
   edits: Edit[];
-  /** Who proposed it and how: "builtin" with the operators' names, or "llm" with the model's operations. */
-  origin: { proposer: "builtin" | "llm"; operator: string; description: string; changes: number };
+  /** Who proposed it and how: "builtin" with the operators' names, "llm" with the model's operations, "tune" with a prompt or parameter variant. */
+  origin: { proposer: "builtin" | "llm" | "tune"; operator: string; description: string; changes: number };
   files: FileMap;
   /** Paths whose text differs from the base. */
   changed: string[];
@@ -22,6 +23,8 @@ export interface Candidate {
 
 /** Top edits considered for pairing; pairs grow quadratically, so keep it small. */
 const PAIR_POOL = 24;
+/** Combinations of one size at most: the pool for triples and larger shrinks until C(pool, k) fits. */
+const MAX_COMBINATIONS = 300;
 
 /**
  * Lazily yields candidates. `seen` is shared across generations and runs so that a candidate already
@@ -33,17 +36,54 @@ export function* candidateStream(base: FileMap, baseTree: string, ordered: reado
     const c = make([edit]);
     if (c !== null) yield c;
   }
-  if (maxChanges < 2) return;
-  const pool = ordered.slice(0, PAIR_POOL);
-  for (let i = 0; i < pool.length; i++) {
-    for (let j = i + 1; j < pool.length; j++) {
-      const a = pool[i]!;
-      const b = pool[j]!;
-      if (a.file === b.file && a.start < b.end && b.start < a.end) continue;
-      const c = make([a, b]);
+  for (let k = 2; k <= maxChanges; k++) {
+    const pool = ordered.slice(0, poolSize(k, ordered.length));
+    if (pool.length < k) return;
+    for (const combo of combinations(pool.length, k)) {
+      const edits = combo.map((i) => pool[i]!);
+      if (overlapping(edits)) continue;
+      const c = make(edits);
       if (c !== null) yield c;
     }
   }
+}
+
+/** The largest pool (at most PAIR_POOL edits) whose k-combinations number at most MAX_COMBINATIONS. */
+function poolSize(k: number, available: number): number {
+  let n = Math.min(PAIR_POOL, available);
+  while (n > k && choose(n, k) > MAX_COMBINATIONS) n--;
+  return n;
+}
+
+function choose(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
+/** Index sets of size k from 0..n-1 in lexicographic order (for k = 2: (0,1), (0,2), ..., (1,2), ...). */
+function* combinations(n: number, k: number): Generator<number[]> {
+  const idx = Array.from({ length: k }, (_, i) => i);
+  while (true) {
+    yield [...idx];
+    let i = k - 1;
+    while (i >= 0 && idx[i] === n - k + i) i--;
+    if (i < 0) return;
+    idx[i]! += 1;
+    for (let j = i + 1; j < k; j++) idx[j] = idx[j - 1]! + 1;
+  }
+}
+
+/** Two edits of one file whose ranges overlap cannot be applied together. */
+function overlapping(edits: readonly Edit[]): boolean {
+  for (let i = 0; i < edits.length; i++) {
+    for (let j = i + 1; j < edits.length; j++) {
+      const a = edits[i]!;
+      const b = edits[j]!;
+      if (a.file === b.file && a.start < b.end && b.start < a.end) return true;
+    }
+  }
+  return false;
 }
 
 function makeCandidate(base: FileMap, baseTree: string, edits: Edit[], seen: Set<string>): Candidate | null {

@@ -12,18 +12,17 @@ import {
   currentBranch,
   diffTrees,
   dirtyPaths,
-  formatMessage,
   openEvalCache,
   readBlobText,
   readCommitFiles,
   readCommitInfo,
   resolveRef,
 } from "../ledger/index.js";
-import { revertCommit, revertTree } from "../ledger/revert.js";
+import { revertTree } from "../ledger/revert.js";
+import { revertGeneration } from "../ledger/generation-commit.js";
 import type { Measurement } from "../golden-tests/evaluate.js";
 import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
-import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "../ledger/record.js";
-import { freeTagName, lastGenerationAt } from "../ledger/generations.js";
+import { lastGenerationAt } from "../ledger/generations.js";
 import type { GenerationRecord } from "../ledger/record.js";
 
 const MODEL_NONE = "none";
@@ -130,15 +129,9 @@ export async function rollback(root: string, ref: string): Promise<RollbackResul
     candidates: 0,
     reverts: target,
   };
-  const tag = await freeTagName(root, `gen-${generation}`, tip);
   // The tree was measured on this tip: if someone moved the branch meanwhile, commitChanges refuses.
-  const committed = await revertCommit(root, {
-    branch,
-    target,
-    message: () => formatMessage(subjectOf(record), bodyOf(record), trailersOf(record)),
-    tagName: tag,
-    tagMessage: tagMessageOf(record),
-  });
+  const committed = await revertGeneration(root, { branch, tip, target, record });
+  const tag = committed.tag;
   if (committed.tree !== reverted.tree) throw new Error(`internal: the committed revert ${committed.commit} has tree ${committed.tree}, but ${reverted.tree} was measured`);
   return {
     commit: committed.commit,

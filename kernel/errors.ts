@@ -40,6 +40,9 @@ export const ERROR_CODES = {
   unstable: { kind: "failed", when: "a known-good check failed: a mustPass case fails, runs disagree, or the tree does not build: data.tag, commit, problems" },
   storage: { kind: "failed", when: "evolve's own state on disk cannot be read or written (corrupt, locked, disk full): data.path, object (a git object id)" },
   "storage-version": { kind: "refused", when: "evolve's own state on disk was written by a newer evolve (schema version above the one known here): data.path, version, supported" },
+  "sandbox-fault": { kind: "failed", when: "every case of a tree crashed or timed out: the sandbox or machine, not the agent, is at fault: data.commit, kinds" },
+  "stale-candidate": { kind: "refused", when: "a held candidate no longer applies to the branch tip, or no longer improves it: data.id, path, reason" },
+  "run-interrupted": { kind: "failed", when: "the branch or work tree changed under a running evolve run: data.branch, expected, actual, paths" },
   internal: { kind: "failed", when: "an invariant broke: a bug in evolve" },
 } as const satisfies Record<string, { kind: ErrorKind; when: string }>;
 

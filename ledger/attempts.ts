@@ -317,3 +317,17 @@ function locateJsonError(text: string, fallback: string): string {
   const column = (before[before.length - 1] ?? "").length + 1;
   return `line ${before.length}, column ${column}: invalid JSON: ${printParseErrorCode(first.error)}`;
 }
+
+/** The config's `history` section, as far as the attempts writer reads it. */
+export interface AttemptsHistorySettings {
+  readonly attemptsRetention: number;
+  readonly attemptsPerBase: number;
+}
+
+/**
+ * The one writer every engine path uses (run, tune, held candidates): appendAttempts with the
+ * workspace's retention always applied, so no path can grow the notes ref without bound.
+ */
+export function recordAttempts(dir: string, base: string, attempts: readonly AttemptRecord[], history: AttemptsHistorySettings): Promise<AttemptsWrite> {
+  return appendAttempts(dir, base, attempts, { retention: { bases: history.attemptsRetention, perBase: history.attemptsPerBase } });
+}

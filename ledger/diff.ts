@@ -1,4 +1,4 @@
-import { formatPatch, structuredPatch } from "diff";
+import { applyPatch, formatPatch, parsePatch, structuredPatch } from "diff";
 import { changedPaths, type FileMap } from "../kernel/files.js";
 
 /**
@@ -21,4 +21,26 @@ export function unifiedDiff(base: FileMap, next: FileMap): string {
     }
   }
   return patches.join("");
+}
+
+/**
+ * `diff` (as unifiedDiff writes it) applied to `files`, exactly (no fuzz): the patched files and the
+ * paths it changed, or the first path whose hunks no longer fit.
+ */
+export function applyUnifiedDiff(files: FileMap, diff: string): { ok: true; files: FileMap; changed: string[] } | { ok: false; path: string } {
+  const out = new Map(files);
+  const changed: string[] = [];
+  for (const patch of parsePatch(diff)) {
+    const deleted = patch.isDelete === true || patch.newFileName === "/dev/null";
+    const created = patch.isCreate === true || patch.oldFileName === "/dev/null";
+    const path = (deleted ? patch.oldFileName : patch.newFileName)?.replace(/^[ab]\//, "") ?? "";
+    const before = out.get(path);
+    if (path === "" || (created ? before !== undefined : before === undefined)) return { ok: false, path };
+    const after = applyPatch(before ?? "", patch);
+    if (after === false) return { ok: false, path };
+    if (deleted) out.delete(path);
+    else out.set(path, after);
+    changed.push(path);
+  }
+  return { ok: true, files: out, changed: changed.sort() };
 }

@@ -94,6 +94,60 @@ export function tagMessageOf(r: GenerationRecord): string {
   return `evolve generation ${r.generation}: score ${m.score}${m.holdout === null ? "" : `, holdout ${m.holdout}`}, ${m.passed}/${m.total} pass\n`;
 }
 
+/** What a commit's trailers say about the generation it records, read by the module that writes them. */
+export interface RecordedGeneration {
+  generation: number | null;
+  score: number | null;
+  parentScore: number | null;
+  holdout: number | null;
+  action: string | null;
+  proposer: string | null;
+  operator: string | null;
+  suiteHash: string | null;
+  model: string | null;
+  reverts: string | null;
+  fixed: string[];
+  /** The `Evolve-Metrics` JSON, when present and an object. */
+  metrics: Partial<RecordedMetrics> | null;
+}
+
+/** The trailers of one commit read back (null fields where a trailer is absent or malformed); null for a commit evolve did not write. */
+export function recordedOf(trailers: ReadonlyMap<string, string>): RecordedGeneration | null {
+  if (![...trailers.keys()].some((k) => k.startsWith("Evolve-"))) return null;
+  const text = (k: string): string | null => trailers.get(k) ?? null;
+  const num = (k: string): number | null => {
+    const v = trailers.get(k);
+    const n = v === undefined || v.trim() === "" ? Number.NaN : Number(v);
+    return Number.isFinite(n) ? n : null;
+  };
+  const generation = num(TRAILER.generation);
+  const fixed = text(TRAILER.fixed);
+  return {
+    generation: generation !== null && Number.isInteger(generation) ? generation : null,
+    score: num(TRAILER.score),
+    parentScore: num(TRAILER.parentScore),
+    holdout: num(TRAILER.holdout),
+    action: text(TRAILER.action),
+    proposer: text(TRAILER.proposer),
+    operator: text(TRAILER.operator),
+    suiteHash: text(TRAILER.suiteHash),
+    model: text(TRAILER.model),
+    reverts: text(TRAILER.reverts),
+    fixed: fixed === null || fixed === "none" ? [] : fixed.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+    metrics: parseMetrics(text(TRAILER.metrics)),
+  };
+}
+
+function parseMetrics(raw: string | null): Partial<RecordedMetrics> | null {
+  if (raw === null) return null;
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Partial<RecordedMetrics>) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }

@@ -5,7 +5,6 @@
  * improvement as the next generation; the others are recorded as attempts with their A/B table.
  * Stops after `rounds` rounds or at the first round where no variant wins significantly.
  */
-import picomatch from "picomatch";
 import { applyEdits, modify } from "jsonc-parser";
 import type { FileMap } from "../kernel/files.js";
 import type { ResponseCache } from "../agent/llm/cache.js";
@@ -13,12 +12,13 @@ import { errorText, type Provider } from "../agent/llm/provider.js";
 import { agentParams, PARAMS_FILE } from "../agent/runtime/params.js";
 import { openWorkspace, WorkspaceError, type Workspace } from "../workspace/open.js";
 import { agentCasesOf } from "../golden-tests/agent-cases.js";
-import { appendAttempts, candidateTreeOid, commitChanges, currentBranch, firstParentLog, formatMessage, unifiedDiff, type AttemptRecord } from "../ledger/index.js";
+import { candidateTreeOid, commitGeneration, currentBranch, firstParentLog, recordAttempts, unifiedDiff, type AttemptRecord } from "../ledger/index.js";
+import { isEvolvable } from "../workspace/config.js";
 import type { Sandbox } from "../sandbox/pool.js";
 import { abSummary, abTest, isImprovement, pairScores, type AbResult, type CaseScore } from "./ab-test.js";
 import { agentMeasurement, evaluateAgent, type AgentEvaluation } from "./agent-eval.js";
-import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER, type GenerationRecord } from "../ledger/record.js";
-import { freeTagName, lastGeneration } from "../ledger/generations.js";
+import { type GenerationRecord } from "../ledger/record.js";
+import { lastGeneration } from "../ledger/generations.js";
 
 /** The trailer carrying the accepted variant's A/B figures. */
 export const AB_TRAILER = "Evolve-AB";
@@ -217,10 +217,9 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
     const base = await measure(ws, ws.files);
     initialScore ??= base.score;
     finalScore = base.score;
-    const isEvolvable = picomatch(ws.config.evolvable);
-    const isProtected = picomatch([...ws.config.protected, "golden-tests/**", "evolve.config.yaml"]);
+    // The one protected-path rule (always-protected paths, dot files, normalisation) that the run's safety gate applies.
     let variants = [...(kinds.includes("parameter-adjustment") ? paramVariants(ws.files) : []), ...(kinds.includes("prompt-tuning") ? promptVariants(ws.files) : [])].filter((v) =>
-      [...v.changes.keys()].every((p) => isEvolvable(p) && !isProtected(p)),
+      [...v.changes.keys()].every((p) => isEvolvable(ws.config, p)),
     );
     if (o.maxVariants !== undefined) variants = variants.slice(0, o.maxVariants);
     emit({ type: "base", round, generation, score: base.score, passed: base.passed, total: base.total, variants: variants.length });
@@ -275,7 +274,7 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
           at: new Date().toISOString(),
         });
       }
-      await appendAttempts(o.root, ws.commit, records);
+      await recordAttempts(o.root, ws.commit, records, ws.config.history);
     }
     if (!winner) {
       stopReason = `round ${round}: no variant improved significantly (alpha ${alpha})`;
@@ -301,9 +300,8 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
       seed: params.seed ?? 0,
       candidates: tried.length,
     };
-    const message = formatMessage(subjectOf(record), bodyOf(record), [...trailersOf(record), [AB_TRAILER, JSON.stringify(summary)]]);
-    const tag = await freeTagName(o.root, `gen-${generation}`, ws.commit);
-    const committed = await commitChanges(o.root, { branch, parent: ws.commit, changes: winner.variant.changes, message, tagName: tag, tagMessage: tagMessageOf(record) });
+    const committed = await commitGeneration(o.root, { branch, parent: ws.commit, changes: winner.variant.changes, record, extraTrailers: [[AB_TRAILER, JSON.stringify(summary)]] });
+    const tag = committed.tag;
     finalScore = next.score;
     const entry: TunedGeneration = { generation, commit: committed.commit, tag, action: winner.variant.action, operator: winner.variant.operator, description: winner.variant.description, parentScore: base.score, score: next.score, ab: summary };
     generations.push(entry);

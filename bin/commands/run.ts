@@ -6,10 +6,12 @@
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import cliProgress from "cli-progress";
-import { findWorkspaceRoot, openWorkspace, WorkspaceError } from "../../workspace/open.js";
+import { findWorkspaceRoot, WorkspaceError } from "../../workspace/open.js";
 import { initWorkspace } from "../../workspace/init.js";
-import { runEvolution } from "../../evolution/controller.js";
+import { evolveWorkspace } from "../../evolution/engine.js";
+import type { TunePhase } from "../../evolution/engine.js";
 import type { RunEvent, RunSummary } from "../../evolution/controller.js";
+import { tuneEventLine } from "./tune.js";
 import { c, fail, fixed, output, signed, table } from "../output.js";
 import type { Out } from "../output.js";
 import { lockedCommand } from "./lock.js";
@@ -42,41 +44,46 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
   try {
     const root = await resolveWorkspace(flags, out);
     const render = renderer(out, flags.progress !== false);
-    const summary = await runEvolution({
-      dir: root,
-      generations: flags.generations,
-      candidatesPerGeneration: flags.candidates,
-      budget: flags.budget,
-      seed: flags.seed,
-      approveLarge: flags.approveLarge,
-      proposer: flags.proposer,
-      model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
-      onEvent: render.event,
-    });
-    render.stop();
-    printSummary(out, summary);
-    const tuned = await tunePhase(root, flags, out);
+    const { summary, tune } = await evolveWorkspace(
+      {
+        dir: root,
+        generations: flags.generations,
+        candidatesPerGeneration: flags.candidates,
+        budget: flags.budget,
+        seed: flags.seed,
+        approveLarge: flags.approveLarge,
+        proposer: flags.proposer,
+        model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
+        onEvent: render.event,
+      },
+      {
+        onGenerationsDone: (s) => {
+          render.stop();
+          printSummary(out, s);
+        },
+        // Prompt tuning and parameter search on the agent-level cases: what code mutations cannot reach.
+        onTuneStart: (line) => {
+          out.say("");
+          out.say(c.bold("Prompt tuning and parameter search on the agent-level cases:"));
+          out.say(`  ${line}`);
+        },
+        onTuneEvent: (e) => out.say(`  ${tuneEventLine(e)}`),
+      },
+    );
+    const tuned = tuneOutcome(out, tune);
     if (out.isJson) out.json({ ...(jsonOf(summary) as object), ...(tuned === null ? {} : { tune: tuned }) });
   } catch (e) {
     fail(e);
   }
 }
 
-/**
- * Prompt tuning and parameter search, when the workspace has agent-level cases and a model (from
- * the config or the flags): the improvement actions for what code mutations cannot reach.
- */
-async function tunePhase(root: string, flags: RunFlags, out: Out): Promise<unknown> {
-  const ws = await openWorkspace(root);
-  if ((ws.suite.agentCases?.length ?? 0) === 0) return null;
-  if (flags.model === undefined && ws.config.model.provider === "none") {
-    out.say(`${ws.suite.agentCases!.length} agent-level case(s) not tuned: no model (pass --provider and --model, or set model in evolve.config.yaml)`);
+/** What the tuning phase did, said once; its part of the --json object (null when it did not run). */
+function tuneOutcome(out: Out, t: TunePhase): unknown {
+  if (!t.ran) {
+    if (t.reason === "no-model") out.say(`${t.agentCases} agent-level case(s) not tuned: no model (pass --provider and --model, or set model in evolve.config.yaml)`);
     return null;
   }
-  const { tuneWorkspace } = await import("./tune.js");
-  out.say("");
-  out.say(c.bold("Prompt tuning and parameter search on the agent-level cases:"));
-  const { report, stats } = await tuneWorkspace(root, { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads }, (line) => out.say(`  ${line}`));
+  const { report, stats } = t;
   out.say(`${report.stopReason}. Agent-level score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed; response cache ${stats.hits} hit(s), ${stats.misses} miss(es).`);
   return { initialScore: report.initialScore, finalScore: report.finalScore, model: report.model, generations: report.generations.map((g) => ({ generation: g.generation, commit: g.commit, tag: g.tag, score: g.score, action: g.action })), stopReason: report.stopReason, cache: stats };
 }
@@ -134,6 +141,9 @@ function renderer(out: Out, wantBar: boolean): { event: (e: RunEvent) => void; s
         case "rollback":
           log(`  ${c.yellow("rollback")} ${e.reverted.slice(0, 10)} -> ${e.commit.slice(0, 10)}: ${e.reason}`);
           break;
+        case "rollback-skipped":
+          log(`  ${c.yellow("no rollback")} of ${e.commit.slice(0, 10)}: ${e.reason}`);
+          break;
         case "alert":
           log(`  ${c.yellow("alert")} gen ${e.alert.generation} ${e.alert.metric}: ${e.alert.message}`);
           break;
@@ -160,6 +170,7 @@ function printSummary(out: Out, s: RunSummary): void {
     out.say(table([["gen", "commit", "score", "delta", "change"], ...s.generations.map((g) => [`gen-${g.generation}`, g.commit.slice(0, 10), fixed(g.score), signed(g.delta), g.summary])]));
   }
   if (s.stillFailing.length > 0) out.say(`Still failing: ${s.stillFailing.join(", ")}`);
+  for (const h of s.held) out.say(`${c.yellow("held")} ${h.id} (${h.lines} changed lines): ${h.description}; commit it with \`evolve approve ${h.id}\``);
   for (const a of s.alerts) out.say(`${c.yellow("alert")}: ${a.message}`);
   out.say(`History: git -C ${s.workspace} log --format='%h %s%n%(trailers:key=Evolve-Score)'   or   evolve log --workspace ${s.workspace}`);
 }
@@ -182,6 +193,8 @@ export function jsonOf(s: RunSummary): unknown {
     stages: s.stages,
     wallMs: s.wallMs,
     stopReason: s.stopReason,
+    stopCause: s.stopCause,
+    held: s.held,
     stillFailing: s.stillFailing,
     alerts: s.alerts,
     trends: s.trends,

@@ -4,15 +4,10 @@
  * trailer). Model answers are kept in a response cache under .git/evolve/, so re-measuring an
  * unchanged prompt with unchanged parameters costs no model time, in this run or the next.
  */
-import path from "node:path";
-import { createResponseCache, type CacheStats } from "../../agent/llm/cache.js";
-import { LlmError } from "../../agent/llm/provider.js";
-import { describeSettings, resolveSettings, selectProvider, type ModelSection } from "../../agent/llm/select.js";
-import { openWorkspace, WorkspaceError } from "../../workspace/open.js";
-import { gitdirOf } from "../../ledger/index.js";
-import { createSandbox } from "../../sandbox/pool.js";
+import { WorkspaceError } from "../../workspace/open.js";
 import { abSummary } from "../../tuning/ab-test.js";
-import { tune, type TuneEvent, type TuneReport } from "../../tuning/tune.js";
+import type { TuneEvent } from "../../tuning/tune.js";
+import { tuneWorkspace } from "../../tuning/session.js";
 import { c, fail, output, EXIT } from "../output.js";
 import { providerFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
@@ -31,7 +26,8 @@ export interface TuneFlags {
   wait?: boolean | string;
 }
 
-function eventLine(e: TuneEvent): string {
+/** One line per tune event for the terminal (`evolve tune` and the tuning phase of `evolve run`). */
+export function tuneEventLine(e: TuneEvent): string {
   switch (e.type) {
     case "base":
       return `round ${e.round}: tip scores ${e.score} (${e.passed}/${e.total} pass); ${e.variants} variant(s) for gen ${e.generation}`;
@@ -64,7 +60,14 @@ async function tuneUnlocked(flags: TuneFlags): Promise<void> {
     return;
   }
   try {
-    const { report, stats } = await tuneWorkspace(root, flags, (line) => out.say(line));
+    const { report, stats } = await tuneWorkspace(root, {
+      flags: providerFlags(flags),
+      ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
+      ...(flags.repeats !== undefined ? { repeats: flags.repeats } : {}),
+      ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
+      onStart: (line) => out.say(line),
+      onEvent: (e) => out.say(tuneEventLine(e)),
+    });
     const calls = stats.hits + stats.misses;
     out.say(`${report.stopReason}. Score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed, ${report.rejected} variant(s) rejected (evolve attempts).`);
     out.say(`response cache: ${stats.hits} hit(s), ${stats.misses} miss(es), ${stats.bypassed} uncacheable${calls ? ` (hit rate ${(stats.hits / calls).toFixed(2)})` : ""}`);
@@ -74,39 +77,3 @@ async function tuneUnlocked(flags: TuneFlags): Promise<void> {
     fail(err);
   }
 }
-
-/**
- * Tune a workspace's agent-level cases with the configured (or flagged) model: used by `evolve tune`
- * and by `evolve run` when the workspace has agent-level cases and a model.
- */
-export async function tuneWorkspace(root: string, flags: TuneFlags, say: (line: string) => void): Promise<{ report: TuneReport; stats: CacheStats }> {
-  let cleanup: () => Promise<void> = async () => undefined;
-  try {
-    const ws = await openWorkspace(root);
-    const settings = resolveSettings(ws.config.model as ModelSection, providerFlags(flags), { workspace: root });
-    if (settings.provider === "none") throw new WorkspaceError(`evolve tune needs a model: set model.provider and model.name in ${path.join(root, "evolve.config.yaml")}, or pass --provider and --model`, "no-model");
-    const provider = selectProvider(settings);
-    if (!provider) throw new LlmError("config", "no provider selected");
-    const cache = createResponseCache(path.join(await gitdirOf(root), "evolve", "response-cache.jsonl"));
-    const { timeoutMs, memoryMb } = ws.config.sandbox;
-    const sandbox = createSandbox({ workers: 1, timeoutMs, memoryMb });
-    cleanup = async () => {
-      await Promise.allSettled([provider.close(), sandbox.destroy()]);
-    };
-    say(`tuning ${root} with ${describeSettings(settings)}`);
-    const report = await tune({
-      root,
-      provider,
-      cache,
-      sandbox,
-      ...(flags.rounds !== undefined ? { rounds: flags.rounds } : {}),
-      ...(flags.repeats !== undefined ? { repeats: flags.repeats } : {}),
-      ...(flags.alpha !== undefined ? { alpha: flags.alpha } : {}),
-      onEvent: (e) => say(eventLine(e)),
-    });
-    return { report, stats: { ...cache.stats } };
-  } finally {
-    await cleanup();
-  }
-}
-

@@ -1,0 +1,93 @@
+/**
+ * Stage 3, plan a round: reflect on what still fails and on which operators worked before, localise
+ * the faults (one instrumented run, Ochiai per statement), enumerate the operators' edits and order
+ * them by suspiciousness times the reflection's operator factors. The plan's "repair TOOL" lines
+ * are then put in the order the round actually pursues them, so the first line names the target
+ * of the first candidates.
+ */
+import type { ts } from "ts-morph";
+import type { FileMap } from "../../kernel/files.js";
+import type { Evaluator } from "../../golden-tests/evaluate.js";
+import type { Edit } from "../edits.js";
+import { analyse, enumerateEdits } from "../analyse.js";
+import type { Analysis } from "../analyse.js";
+import { instrument, suspiciousness, weightFunction } from "../localise.js";
+import { paramWeight } from "../param-weight.js";
+import { reflect } from "../reflect.js";
+import type { Reflection } from "../reflect.js";
+import type { CaseFlags } from "../judge.js";
+import type { Rng } from "../rng.js";
+import type { RunState } from "./state.js";
+
+export type Weight = (file: string, offset: number) => number;
+
+/** The round's reflection: the plan a person reads and the factors that reorder the edits. */
+export function reflectOn(state: RunState): Reflection {
+  const toolOf = new Map(state.ws.suite.cases.map((c) => [c.id, c.tool]));
+  const failing = state.base.results.filter((r) => !r.pass).map((r) => ({ id: r.id, tool: toolOf.get(r.id) ?? "?", reason: r.reason }));
+  return reflect(state.generation, failing, state.tries);
+}
+
+/** Edits over the base, most promising first. */
+export async function planEdits(
+  state: RunState,
+  evaluator: Evaluator,
+  reflection: Reflection,
+  inputs: { evolvable: (p: string) => boolean; program: ts.Program; rng: Rng; operators: Edit["operator"][] | undefined },
+): Promise<{ ordered: Edit[]; weight: Weight; analysis: Analysis }> {
+  const weight = await localise(evaluator, state.ws.files, inputs.evolvable, state.flags);
+  const analysis = analyse(state.ws.files, inputs.evolvable, { program: inputs.program });
+  const edits = enumerateEdits(analysis, { weight, rng: inputs.rng, operators: inputs.operators });
+  return { ordered: orderByFactors(edits, weight, reflection.factors), weight, analysis };
+}
+
+/** Spectrum-based fault localisation: one instrumented run of the whole suite, Ochiai per statement. */
+async function localise(evaluator: Evaluator, files: FileMap, evolvable: (p: string) => boolean, flags: CaseFlags): Promise<Weight> {
+  const { files: instrumented, sites } = instrument(files, evolvable);
+  const built = await evaluator.build(instrumented);
+  if (!built.ok) return () => 0;
+  const { measurement, outcomes } = await evaluator.run(built.code, { coverage: true });
+  const passed = new Map(measurement.results.map((r) => [r.id, r.pass]));
+  // Holdout cases never steer the search: they only veto.
+  const runs = outcomes.filter((o) => flags.get(o.id)?.split !== "holdout").map((o) => ({ covered: o.covered ?? [], passed: passed.get(o.id) === true }));
+  const susp = suspiciousness(sites, runs);
+  return paramWeight(files, sites, susp, weightFunction(sites, susp));
+}
+
+function orderByFactors(edits: readonly Edit[], weight: Weight, factors: Record<string, number>): Edit[] {
+  // enumerateEdits already ordered by weight with seeded ties; a stable sort keeps that order within equal keys.
+  return edits
+    .map((e, i) => ({ e, i, k: weight(e.file, e.start) * (factors[e.operator] ?? 1) }))
+    .sort((a, b) => b.k - a.k || a.i - b.i)
+    .map((x) => x.e);
+}
+
+/**
+ * The reflection with its failing tools (and their "repair" lines) in the order the edits reach
+ * them: a tool's rank is the position of the first edit in the file that exports it. Tools no edit
+ * reaches keep their place after the others.
+ */
+export function planFollowingEdits(reflection: Reflection, ordered: readonly Edit[], analysis: Analysis): Reflection {
+  const fileOf = exportingFiles(analysis);
+  const firstEdit = new Map<string, number>();
+  ordered.forEach((e, i) => {
+    if (!firstEdit.has(e.file)) firstEdit.set(e.file, i);
+  });
+  const rank = (tool: string): number => firstEdit.get(fileOf.get(tool) ?? "") ?? Number.POSITIVE_INFINITY;
+  const failing = reflection.failing.map((g, i) => ({ g, i })).sort((a, b) => rank(a.g.tool) - rank(b.g.tool) || a.i - b.i).map((x) => x.g);
+  const repairs = failing.map((g) => `repair ${g.tool} (${g.cases.length} failing: ${g.cases.join(", ")}): ${g.reason}`);
+  const rest = reflection.plan.filter((line) => !line.startsWith("repair "));
+  return { ...reflection, failing, plan: repairs.length > 0 ? [...repairs, ...rest] : reflection.plan };
+}
+
+/** Exported names of the evolvable sources -> the file exporting them (the first, by path). */
+function exportingFiles(analysis: Analysis): Map<string, string> {
+  const checker = analysis.checker;
+  const out = new Map<string, string>();
+  for (const source of analysis.sources) {
+    const symbol = checker.getSymbolAtLocation(source.sf);
+    if (symbol === undefined) continue;
+    for (const e of checker.getExportsOfModule(symbol)) if (!out.has(e.name)) out.set(e.name, source.path);
+  }
+  return out;
+}
