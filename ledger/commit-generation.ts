@@ -4,6 +4,8 @@ import git from "isomorphic-git";
 import { EvolveError } from "../kernel/errors.js";
 import { fs, gitCache, gitdirOf, hashObject, updateRef, writeObjects, type GitObject } from "./fs.js";
 import { checkRefName, commitObject, formatIdentity, tagObject, type Identity } from "./objects.js";
+import { indexNewObjects } from "./generation-index.js";
+import { tagIsTaken } from "./tag-owner.js";
 import { headBranch, peelToCommit, readRef } from "./read-tree.js";
 import { buildTree, checkPath, isTree, lookupPath, readCommitTree } from "./tree-hash.js";
 import { syncWorktree } from "./worktree.js";
@@ -83,6 +85,8 @@ export async function commitChanges(dir: string, options: CommitOptions): Promis
     await updateRef(gitdir, tagRef, tagOid, undefined, () => readRef(dir, tagRef));
   }
   await updateRef(gitdir, branchRef, commit.oid, parent, () => readRef(dir, branchRef));
+  // The generation index is a cache: killed before this line, the next reader adds the commit itself.
+  indexNewObjects(gitdir, objects);
   if (checkedOut) await syncWorktree(dir, changes);
   return { commit: commit.oid, tree: built.tree };
 }
@@ -109,11 +113,9 @@ async function guardWorktree(dir: string, parentTree: string, changes: ReadonlyM
   }
 }
 
-/** A tag may be (re)written only if it does not exist or names a commit outside the branch's history. */
+/** A tag may be (re)written only if it does not exist or names a commit no ref reaches (see tag-owner.ts). */
 async function guardTag(dir: string, tagName: string, tip: string): Promise<void> {
-  const existing = await readRef(dir, `refs/tags/${tagName}`);
-  if (existing === undefined) return;
-  const tagged = await peelToCommit(dir, existing);
-  const inHistory = tagged === tip || (await git.isDescendent({ fs, dir, oid: tip, ancestor: tagged, depth: -1, cache: gitCache }));
-  if (inHistory) throw new EvolveError("tag-exists", `commitChanges: tag ${tagName} already exists on commit ${tagged} of the branch history`, { tag: tagName, commit: tagged });
+  if (!(await tagIsTaken(dir, tagName, tip))) return;
+  const tagged = await peelToCommit(dir, (await readRef(dir, `refs/tags/${tagName}`))!).catch(() => undefined);
+  throw new EvolveError("tag-exists", `commitChanges: tag ${tagName} already exists on commit ${tagged ?? "(not a commit)"}, which a branch or backup still reaches; tags are never moved`, { tag: tagName, commit: tagged ?? null });
 }

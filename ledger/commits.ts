@@ -7,6 +7,7 @@
 import git from "isomorphic-git";
 import { EvolveError } from "../kernel/errors.js";
 import { fs, gitCache } from "./fs.js";
+import { openHistory } from "./history-read.js";
 import { readBlobText, resolveRef } from "./read-tree.js";
 import { lookupPath, readCommitTree } from "./tree-hash.js";
 
@@ -24,8 +25,9 @@ export interface CommitInfo {
 
 /** The commit `oid` (a full id; resolve user input with resolveRef first). */
 export async function readCommitInfo(dir: string, oid: string): Promise<CommitInfo> {
-  const { commit } = await git.readCommit({ fs, dir, oid, cache: gitCache });
-  return { oid, tree: commit.tree, parents: commit.parent, message: commit.message, subject: commit.message.split("\n", 1)[0] ?? "" };
+  const history = await openHistory(dir);
+  const commit = history.commitNow(oid) ?? (await history.commit(oid));
+  return { oid, tree: commit.tree, parents: commit.parents, message: commit.message, subject: commit.message.split("\n", 1)[0] ?? "" };
 }
 
 /**
@@ -40,11 +42,13 @@ export async function firstParentRange(dir: string, good: string, bad: string): 
     throw new EvolveError("usage", `good (${good}) and bad (${bad}) are the same commit ${goodOid}`, { good, bad, commit: goodOid });
   }
   const chain: string[] = [];
+  const history = await openHistory(dir);
   let at: string | undefined = badOid;
   while (at !== undefined && at !== goodOid) {
     chain.push(at);
-    at = (await readCommitInfo(dir, at)).parents[0];
+    at = (history.commitNow(at) ?? (await history.commit(at))).parents[0];
   }
+  history.save();
   if (at === undefined) {
     throw new EvolveError("not-in-history", `good (${good}, ${goodOid}) is not on the first-parent history of bad (${bad}, ${badOid})`, {
       commit: goodOid,

@@ -3,9 +3,10 @@
  * number comes from the `Evolve-Generation` trailers of the first-parent history, and the tag is
  * `gen-N` unless that name already marks a commit of the branch.
  */
-import git from "isomorphic-git";
-import { fs, gitCache } from "./fs.js";
-import { peelToCommit, readRef } from "./read-tree.js";
+import type { ParsedCommit } from "./commit-object.js";
+import { openHistory } from "./history-read.js";
+import { headBranch } from "./read-tree.js";
+import { tagIsTaken } from "./tag-owner.js";
 import { parseTrailers } from "./index.js";
 import type { LogEntry } from "./index.js";
 import { TRAILER } from "./record.js";
@@ -21,31 +22,32 @@ export function lastGeneration(log: readonly LogEntry[]): number {
 
 /** The same, read from git starting at `tip`, only as far back as it must. */
 export async function lastGenerationAt(root: string, tip: string): Promise<number> {
-  for (let at: string | undefined = tip; at !== undefined; ) {
-    const { commit } = await git.readCommit({ fs, dir: root, oid: at, cache: gitCache });
-    const value = parseTrailers(commit.message).get(TRAILER.generation);
-    const g = value === undefined ? Number.NaN : Number(value);
-    if (Number.isInteger(g)) return g;
-    at = commit.parent[0];
+  const history = await openHistory(root);
+  try {
+    for (let at: string | undefined = tip; at !== undefined; ) {
+      const commit: ParsedCommit = history.commitNow(at) ?? (await history.commit(at));
+      const value = parseTrailers(commit.message).get(TRAILER.generation);
+      const g = value === undefined ? Number.NaN : Number(value);
+      if (Number.isInteger(g)) return g;
+      at = commit.parents[0];
+    }
+    return 0;
+  } finally {
+    history.save();
   }
-  return 0;
 }
 
 /**
- * The tag name for the next generation on top of `tip`: `wanted`, or `wanted.2`, ... when a tag of
- * that name already marks a commit of the branch's history. A tag on a commit the branch never
- * reached (a run killed between writing the tag and moving the branch) is not taken: commitChanges
- * overwrites it, so a resumed run keeps gen-N for generation N.
+ * The tag name for the next generation on top of `tip` (on the branch HEAD names): `wanted` (gen-N)
+ * unless that tag already marks a generation some ref reaches (see tag-owner.ts), then
+ * `BRANCH/wanted`, then `BRANCH/wanted.2`, ...: tags are numbered per branch, the first branch to
+ * reach generation N keeps the plain name, and no tag ever moves. A tag on a commit no ref reaches
+ * (a run killed between writing the tag and moving the branch) is overwritten by commitChanges.
  */
 export async function freeTagName(root: string, wanted: string, tip: string): Promise<string> {
-  const taken = async (name: string): Promise<boolean> => {
-    const ref = await readRef(root, `refs/tags/${name}`);
-    if (ref === undefined) return false;
-    const tagged = await peelToCommit(root, ref).catch(() => undefined);
-    // A tag that cannot be peeled to a commit is not ours to overwrite.
-    if (tagged === undefined) return true;
-    return tagged === tip || (await git.isDescendent({ fs, dir: root, oid: tip, ancestor: tagged, depth: -1, cache: gitCache }));
-  };
-  if (!(await taken(wanted))) return wanted;
-  for (let i = 2; ; i++) if (!(await taken(`${wanted}.${i}`))) return `${wanted}.${i}`;
+  if (!(await tagIsTaken(root, wanted, tip))) return wanted;
+  const branch = await headBranch(root);
+  const base = branch === undefined ? wanted : `${branch}/${wanted}`;
+  if (branch !== undefined && !(await tagIsTaken(root, base, tip))) return base;
+  for (let i = 2; ; i++) if (!(await tagIsTaken(root, `${base}.${i}`, tip))) return `${base}.${i}`;
 }

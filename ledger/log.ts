@@ -1,8 +1,11 @@
-import git from "isomorphic-git";
-import { promises as fsp } from "node:fs";
-import { join } from "node:path";
-import { fs, gitCache, gitdirOf } from "./fs.js";
-import { peelToCommit, resolveRef } from "./read-tree.js";
+/**
+ * The first-parent history of a ref, newest first, as the commands and the loop read it: through
+ * the generation index (history-read.ts), so a long history costs one file read rather than an
+ * object read per commit. `walkFirstParent` yields entries as it goes, so a caller can print the
+ * first before the last is read.
+ */
+import type { ParsedCommit } from "./commit-object.js";
+import { openHistory, resolveCommit } from "./history-read.js";
 import { parseTrailers } from "./trailers.js";
 
 /** One commit of the first-parent history. */
@@ -22,92 +25,75 @@ export interface LogEntry {
   tags: string[];
 }
 
+/** What to read. */
+export interface LogOptions {
+  /** At most this many entries. */
+  limit?: number;
+  /** false: skip the tag scan (callers that only read trailers, such as the evolution loop). */
+  tags?: boolean;
+}
+
 /** First-parent history from `ref` back to the root (or `limit` entries), newest first. */
-export async function firstParentLog(dir: string, ref: string, options: { limit?: number; tags?: boolean } = {}): Promise<LogEntry[]> {
-  const limit = options.limit ?? Infinity;
-  // Callers that only read trailers (the evolution loop) skip the tag scan, which dominates on long histories.
-  const tags = options.tags === false ? new Map<string, string[]>() : await tagsByCommit(dir);
+export async function firstParentLog(dir: string, ref: string, options: LogOptions = {}): Promise<LogEntry[]> {
   const out: LogEntry[] = [];
-  let next: string | undefined = await resolveRef(dir, ref);
-  while (next !== undefined && out.length < limit) {
-    const { commit } = await git.readCommit({ fs, dir, oid: next, cache: gitCache });
-    out.push({
-      commit: next,
-      tree: commit.tree,
-      parents: commit.parent,
-      subject: commit.message.split("\n", 1)[0] ?? "",
-      message: commit.message,
-      author: `${commit.author.name} <${commit.author.email}>`,
-      timestamp: commit.author.timestamp,
-      trailers: parseTrailers(commit.message),
-      tags: (tags.get(next) ?? []).sort(),
-    });
-    next = commit.parent[0];
-  }
+  for await (const entry of walkFirstParent(dir, ref, options)) out.push(entry);
   return out;
+}
+
+/** The same, one entry at a time; what was read from git is saved to the index when the walk ends. */
+export async function* walkFirstParent(dir: string, ref: string, options: LogOptions = {}): AsyncGenerator<LogEntry> {
+  for await (const batch of walkFirstParentBatches(dir, ref, options)) yield* batch;
+}
+
+/**
+ * The same in batches: the first batch holds one entry (so a caller can show it at once), the later
+ * ones up to `batch` entries each, read without a pause between them.
+ */
+export async function* walkFirstParentBatches(dir: string, ref: string, options: LogOptions & { batch?: number } = {}): AsyncGenerator<LogEntry[]> {
+  const limit = options.limit ?? Infinity;
+  const size = options.batch ?? 512;
+  const history = await openHistory(dir);
+  let next: string | undefined = await resolveCommit(history, ref);
+  const tags = options.tags === false ? new Map<string, string[]>() : history.tagsByCommit();
+  try {
+    let count = 0;
+    let batch: LogEntry[] = [];
+    while (next !== undefined && count < limit) {
+      const oid: string = next;
+      const commit = history.commitNow(oid) ?? (await history.commit(oid));
+      batch.push(entryOf(oid, commit, tags.get(oid)));
+      next = commit.parents[0];
+      count++;
+      if (count === 1 || batch.length >= size) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  } finally {
+    history.save();
+  }
+}
+
+function entryOf(oid: string, commit: ParsedCommit, tags: string[] | undefined): LogEntry {
+  const eol = commit.message.indexOf("\n");
+  return {
+    commit: oid,
+    tree: commit.tree,
+    parents: commit.parents,
+    subject: eol < 0 ? commit.message : commit.message.slice(0, eol),
+    message: commit.message,
+    author: commit.author,
+    timestamp: commit.timestamp,
+    trailers: parseTrailers(commit.message),
+    tags: tags === undefined ? [] : [...tags].sort(),
+  };
 }
 
 /** Commit id -> names of the tags that lead to it. */
 export async function tagsByCommit(dir: string): Promise<Map<string, string[]>> {
-  const refs = await tagRefs(dir);
-  const out = new Map<string, string[]>();
-  const names = [...refs.keys()];
-  // Peeling reads one object per annotated tag; reading them concurrently hides the file-system latency.
-  const BATCH = 64;
-  for (let i = 0; i < names.length; i += BATCH) {
-    const batch = names.slice(i, i + BATCH);
-    const commits = await Promise.all(
-      batch.map((name) => {
-        const r = refs.get(name)!;
-        // A broken tag, or one on a tree or blob, has no place in a commit log.
-        return r.peeled !== undefined ? Promise.resolve(r.peeled) : peelToCommit(dir, r.oid).catch(() => undefined);
-      }),
-    );
-    batch.forEach((name, k) => {
-      const commit = commits[k];
-      if (commit === undefined) return;
-      const list = out.get(commit);
-      if (list) list.push(name);
-      else out.set(commit, [name]);
-    });
-  }
-  return out;
-}
-
-/**
- * Every tag ref, read the way native git stores them: packed-refs (whose `^` lines already give the
- * peeled commit) overridden by loose files under refs/tags/. Reading the files directly, instead of a
- * resolveRef per tag (which re-reads packed-refs each time), is what keeps 10,000 tags fast.
- */
-async function tagRefs(dir: string): Promise<Map<string, { oid: string; peeled?: string }>> {
-  const gitdir = await gitdirOf(dir);
-  const out = new Map<string, { oid: string; peeled?: string }>();
-  const packed = await fsp.readFile(join(gitdir, "packed-refs"), "utf8").catch(() => "");
-  let last: { oid: string; peeled?: string } | undefined;
-  for (const line of packed.split("\n")) {
-    if (line.startsWith("^")) {
-      if (last !== undefined) last.peeled = line.slice(1).trim();
-      continue;
-    }
-    const [oid, ref] = line.split(" ");
-    last = undefined;
-    if (oid === undefined || ref === undefined || !ref.startsWith("refs/tags/") || !/^[0-9a-f]{40}$/.test(oid)) continue;
-    last = { oid };
-    out.set(ref.slice("refs/tags/".length), last);
-  }
-  const walk = async (sub: string): Promise<void> => {
-    const entries = await fsp.readdir(join(gitdir, "refs", "tags", sub), { withFileTypes: true }).catch(() => []);
-    await Promise.all(
-      entries.map(async (e) => {
-        const name = sub === "" ? e.name : `${sub}/${e.name}`;
-        if (e.isDirectory()) return walk(name);
-        // Lock files and temporary files are writes in progress, not tags (native git agrees).
-        if (name.endsWith(".lock") || e.name.startsWith(".")) return;
-        const oid = (await fsp.readFile(join(gitdir, "refs", "tags", name), "utf8").catch(() => "")).trim();
-        if (/^[0-9a-f]{40}$/.test(oid)) out.set(name, { oid });
-      }),
-    );
-  };
-  await walk("");
-  return out;
+  const history = await openHistory(dir);
+  const tags = history.tagsByCommit();
+  history.save();
+  return tags;
 }

@@ -35,26 +35,46 @@ export function formatMessage(subject: string, body: string, trailers: Trailers)
  */
 export function parseTrailers(message: string): Map<string, string> {
   const out = new Map<string, string>();
-  const text = message.replace(/\r\n/g, "\n").trim();
+  const text = (message.includes("\r") ? message.replace(/\r\n/g, "\n") : message).trim();
   const cut = text.lastIndexOf("\n\n");
   if (cut < 0) return out;
-  const block = text.slice(cut + 2).replace(/^\n+/, "");
-  if (!isTrailerBlock(block)) return out;
+  let at = cut + 2;
+  while (text.charCodeAt(at) === 10) at++;
+  // One pass over the lines, without regular expressions (a long history parses thousands of
+  // blocks): any line that is neither `Key: value` nor a continuation means no trailer block.
   let lastKey: string | undefined;
-  for (const line of block.split("\n")) {
-    const match = TRAILER_LINE.exec(line);
-    if (match?.[1] !== undefined && match[2] !== undefined) {
-      lastKey = match[1];
-      out.set(lastKey, match[2].trim());
-    } else if (lastKey !== undefined) {
-      out.set(lastKey, `${out.get(lastKey) ?? ""} ${line.trim()}`.trim());
+  while (at <= text.length) {
+    let eol = text.indexOf("\n", at);
+    if (eol < 0) eol = text.length;
+    const key = keyOf(text, at, eol);
+    if (key > 0) {
+      lastKey = text.slice(at, at + key);
+      out.set(lastKey, text.slice(at + key + 1, eol).trim());
+    } else if (lastKey !== undefined && isContinuation(text, at, eol)) {
+      out.set(lastKey, `${out.get(lastKey) ?? ""} ${text.slice(at, eol).trim()}`.trim());
+    } else {
+      out.clear();
+      return out;
     }
+    at = eol + 1;
   }
   return out;
 }
 
-function isTrailerBlock(block: string): boolean {
-  const lines = block.split("\n");
-  if (lines.length === 0 || !TRAILER_LINE.test(lines[0] ?? "")) return false;
-  return lines.every((line) => TRAILER_LINE.test(line) || /^[ \t]+\S/.test(line));
+/** Length of the key when text[from, to) is `Key:...` (letters, digits and '-', not leading '-'), else 0. */
+function keyOf(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 58) return i > from ? i - from : 0;
+    const alnum = (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122);
+    if (!alnum && (ch !== 45 || i === from)) return 0;
+  }
+  return 0;
+}
+
+/** Whether text[from, to) is spaces or tabs, then a character that is not white space. */
+function isContinuation(text: string, from: number, to: number): boolean {
+  let i = from;
+  while (i < to && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return i > from && i < to && /\S/.test(text.charAt(i));
 }

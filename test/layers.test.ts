@@ -7,16 +7,10 @@ import { describe, expect, it } from "vitest";
 import { formatViolation, importsOf, importViolations, LAYERS, sourceFiles, type SourceFile } from "./source-rules.js";
 
 /**
- * Known violations waiting for their owner: bin/commands/log.ts and show.ts read git directly and are
- * being rewritten by the history-index work. Each entry must still be needed (the test says when one
- * can go), so the list only shrinks.
+ * Known violations waiting for their owner (none now). Each entry must still be needed (the test
+ * says when one can go), so the list only shrinks.
  */
-const PENDING: readonly string[] = [
-  'bin/commands/log.ts: import "isomorphic-git": isomorphic-git may be imported only under ledger/ (use a ledger function)',
-  'bin/commands/log.ts: import "../../ledger/fs.js": ledger/fs is internal to the ledger; import it from ledger/index.js or a public ledger module',
-  'bin/commands/show.ts: import "isomorphic-git": isomorphic-git may be imported only under ledger/ (use a ledger function)',
-  'bin/commands/show.ts: import "../../ledger/fs.js": ledger/fs is internal to the ledger; import it from ledger/index.js or a public ledger module',
-];
+const PENDING: readonly string[] = [];
 
 describe("import layers", () => {
   const files = sourceFiles();

@@ -37,10 +37,11 @@ export const CONFINED_PACKAGES: Readonly<Record<string, string>> = { "isomorphic
 /**
  * The ledger's plumbing, which other folders may not import: the file system client, caches and ref
  * writes (fs), raw object encoding (objects), tree hashing and building (tree-hash) and work-tree
- * sync (worktree). Every other ledger module is a concept of its own (record, revert, reset,
+ * sync (worktree), and the bulk object readers under the history readers (pack-reader,
+ * object-store). Every other ledger module is a concept of its own (record, revert, reset,
  * attempts, eval-cache, workspace-lock, ...) and may be imported directly, or through index.
  */
-export const LEDGER_INTERNAL = new Set(["fs", "objects", "tree-hash", "worktree"]);
+export const LEDGER_INTERNAL = new Set(["fs", "objects", "tree-hash", "worktree", "pack-reader", "object-store"]);
 
 export interface SourceFile {
   /** POSIX path relative to the repository root. */

@@ -4,7 +4,6 @@
  * exactly what is committed, never a half-edited work tree.
  */
 import { existsSync } from "node:fs";
-import { EvolveError, type ErrorCode } from "../kernel/errors.js";
 import path from "node:path";
 import type { FileMap } from "../kernel/files.js";
 import { parseConfig } from "./config.js";
@@ -12,8 +11,10 @@ import type { EvolveConfig } from "./config.js";
 import { loadSuite, prepareCustomAssertions } from "../golden-tests/index.js";
 import type { GoldenSuite } from "../golden-tests/index.js";
 import { readCommitFiles } from "../ledger/index.js";
+import { CONFIG_FILE, WorkspaceError } from "./root.js";
 
-export const CONFIG_FILE = "evolve.config.yaml";
+// Where a workspace is, apart from what it holds, so commands that only read history load little.
+export { CONFIG_FILE, findWorkspaceRoot, WorkspaceError } from "./root.js";
 
 export interface Workspace {
   root: string;
@@ -22,34 +23,6 @@ export interface Workspace {
   files: FileMap;
   config: EvolveConfig;
   suite: GoldenSuite;
-}
-
-/**
- * A user-facing problem with where or what the workspace is (exit code 2 at the command line).
- * Code "workspace" unless a more precise one is given.
- */
-export class WorkspaceError extends EvolveError {
-  override name = "WorkspaceError";
-  constructor(message: string, code: ErrorCode = "workspace", data?: Record<string, unknown>) {
-    super(code, message, data);
-  }
-}
-
-/**
- * The workspace containing `start`: the nearest enclosing git repository root, when that root holds
- * evolve.config.yaml. A config file deeper than the repository root (a bundled example inside the
- * evolve project itself) is deliberately not a workspace, so evolve never commits into a host repo.
- */
-export function findWorkspaceRoot(start: string): string | null {
-  let dir = path.resolve(start);
-  for (;;) {
-    if (existsSync(path.join(dir, ".git"))) {
-      return existsSync(path.join(dir, CONFIG_FILE)) ? dir : null;
-    }
-    const up = path.dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
 }
 
 /**

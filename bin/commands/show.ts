@@ -3,9 +3,8 @@
  * the trailers), which cases it flipped (it and its parent measured with its suite; cached
  * measurements are reused) and what it changed (diff stat and diff).
  */
-import git from "isomorphic-git";
-import { fs, gitCache } from "../../ledger/fs.js";
-import { parseTrailers, tagsByCommit } from "../../ledger/index.js";
+import { openHistory } from "../../ledger/history-read.js";
+import { parseTrailers } from "../../ledger/trailers.js";
 import { commitDiff, formatStat } from "../../history/diff-stat.js";
 import { measureRef } from "../../history/measure-ref.js";
 import { flippedCases } from "../../history/measure-tree.js";
@@ -29,12 +28,14 @@ export async function showCommand(ref: string, flags: ShowFlags): Promise<void> 
   try {
     const root = workspaceFromFlag(flags.workspace);
     const commit = await resolveUserRef(root, ref);
-    const { commit: parsed } = await git.readCommit({ fs, dir: root, oid: commit, cache: gitCache });
-    const parent = parsed.parent[0] ?? null;
+    const history = await openHistory(root);
+    const parsed = await history.commit(commit);
+    const parent = parsed.parents[0] ?? null;
     const trailers = parseTrailers(parsed.message);
     const subject = parsed.message.split("\n", 1)[0] ?? "";
     const body = bodyWithoutTrailers(parsed.message);
-    const tags = (await tagsByCommit(root)).get(commit)?.sort() ?? [];
+    const tags = history.tagsByCommit().get(commit)?.sort() ?? [];
+    history.save();
     const diff = await commitDiff(root, parent, commit);
     const generation = numberOr(trailers.get(TRAILER.generation));
     const metrics = parseMetrics(trailers.get(TRAILER.metrics));
@@ -68,11 +69,11 @@ export async function showCommand(ref: string, flags: ShowFlags): Promise<void> 
       out.json({
         commit,
         tree: parsed.tree,
-        parents: parsed.parent,
+        parents: parsed.parents,
         generation,
         tags,
-        author: `${parsed.author.name} <${parsed.author.email}>`,
-        timestamp: parsed.author.timestamp,
+        author: parsed.author,
+        timestamp: parsed.timestamp,
         subject,
         body,
         trailers: Object.fromEntries(trailers),
@@ -87,7 +88,7 @@ export async function showCommand(ref: string, flags: ShowFlags): Promise<void> 
       return;
     }
     out.say(`${c.bold(`commit ${commit}`)}${tags.length > 0 ? ` (${tags.join(", ")})` : ""}`);
-    out.say(`${generation === null ? "not an evolve generation" : `generation ${generation}`}, ${trailers.get(TRAILER.action) ?? "human"}; parent ${parent?.slice(0, 10) ?? "(none: root commit)"}; by ${parsed.author.name} at ${new Date(parsed.author.timestamp * 1000).toISOString()}`);
+    out.say(`${generation === null ? "not an evolve generation" : `generation ${generation}`}, ${trailers.get(TRAILER.action) ?? "human"}; parent ${parent?.slice(0, 10) ?? "(none: root commit)"}; by ${parsed.author.replace(/ <[^>]*>$/, "")} at ${new Date(parsed.timestamp * 1000).toISOString()}`);
     out.say("");
     out.say(c.bold("Why:"));
     out.say(`    ${subject}`);

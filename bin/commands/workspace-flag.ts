@@ -1,5 +1,5 @@
 import path from "node:path";
-import { findWorkspaceRoot, WorkspaceError } from "../../workspace/open.js";
+import { findWorkspaceRoot, WorkspaceError } from "../../workspace/root.js";
 
 /** The workspace a read-only command works on: --workspace, or the one around the current directory. */
 export function workspaceFromFlag(flag: string | undefined): string {
