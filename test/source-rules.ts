@@ -21,6 +21,9 @@ export const LAYERS: Readonly<Record<string, number>> = {
   agent: 4,
   history: 5,
   tuning: 5,
+  // The agent behind HTTP: answers with agent/, records into interactions/, follows the branch tip
+  // through ledger/. Below evolution/, so the loop's watcher can be told what the server serves.
+  serve: 5,
   evolution: 6,
   bin: 7,
   bench: 7,
