@@ -176,7 +176,20 @@ program
   })
   .option("--token <token>", "require Authorization: Bearer TOKEN (default: none on loopback, a generated one printed at start elsewhere)")
   .option("--no-record", "do not record requests in the interaction store (config: interactions.record)")
+  .option("--improve", "also improve in the background, as evolve watch does; new generations are served as they are committed")
+  .addOption(new Option("--proposer <kind>", "with --improve: where candidates come from").choices(["builtin", "llm", "mixed"]))
   .action(async (o) => (await import("./commands/serve.js")).serveCommand(o));
+
+program
+  .command("watch")
+  .description("improve in the background: a committed change to golden tests, evolvable files or the config that leaves cases failing, the schedule (reflection.interval: 1h) or bad feedback (watch.badFeedback) starts an improvement cycle; live regressions are reverted")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .addOption(new Option("--proposer <kind>", "where candidates come from (as evolve run)").choices(["builtin", "llm", "mixed"]))
+  .option("--provider <name>", "for --proposer llm|mixed: node-llama-cpp | ollama | openai (config: model.provider)")
+  .option("--model <m>", "for --proposer llm|mixed: a GGUF file or a served model name (config: model.name)")
+  .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+  .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+  .action(async (o) => (await import("./commands/watch.js")).watchCommand(o));
 
 modelOptions(program.command("doctor").description("check the configured (or flagged) model: file missing, server down, model not pulled; exit 0 ok, 1 problem"))
   .option("--json", "print one JSON object on stdout")

@@ -25,8 +25,11 @@ export const LAYERS: Readonly<Record<string, number>> = {
   // through ledger/. Below evolution/, so the loop's watcher can be told what the server serves.
   serve: 5,
   evolution: 6,
-  bin: 7,
-  bench: 7,
+  // Background improvement: drives evolution/'s loop and history/'s rollback from file, commit,
+  // schedule and feedback triggers. Above the loop it calls; below the commands that start it.
+  watch: 7,
+  bin: 8,
+  bench: 8,
 };
 
 /** Top-level folders that hold no engine source (tests and benchmark data cross every layer). */

@@ -13,6 +13,8 @@ export interface ServeFlags extends AgentFlags {
   host?: string;
   port?: number;
   token?: string;
+  improve?: boolean;
+  proposer?: "builtin" | "llm" | "mixed";
 }
 
 /** A timestamped line on stderr: the server's log. */
@@ -37,6 +39,8 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   const { startServe } = await import("../../serve/start.js");
   let running;
   let root: string;
+  // With --improve, each reload is followed by a live-regression check of the generation now served.
+  let afterReload: () => void = () => undefined;
   try {
     root = workspaceFromFlag(flags.workspace);
     running = await startServe({
@@ -47,7 +51,10 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
       ...(flags.token !== undefined ? { token: flags.token } : {}),
       ...(flags.record === false ? { record: false } : {}),
       log: logLine,
-      onReload: (next, previous) => logLine(`now serving generation ${next.generation} (${next.commit.slice(0, 10)}), was ${previous.generation} (${previous.commit.slice(0, 10)}); requests in flight finish on the one they started with`),
+      onReload: (next, previous) => {
+        logLine(`now serving generation ${next.generation} (${next.commit.slice(0, 10)}), was ${previous.generation} (${previous.commit.slice(0, 10)}); requests in flight finish on the one they started with`);
+        afterReload();
+      },
     });
   } catch (err) {
     fail(err);
@@ -57,7 +64,21 @@ export async function serveCommand(flags: ServeFlags): Promise<void> {
   process.stdout.write(`evolve serve: agent ${c.bold(g.config.agent.name)} generation ${g.generation} (${g.commit.slice(0, 10)}, branch ${running.generations.branch}) at ${c.bold(`${running.server.url}/v1`)}\n`);
   if (running.token !== null) process.stdout.write(`bearer token${running.generatedToken ? " (generated)" : ""}: ${running.token}\n`);
   process.stdout.write(`${running.store ? "every request is recorded; feedback: POST /v1/feedback {id, good|bad|rating}" : "recording is off"}; stop with Ctrl-C\n`);
+  let watcher = null;
+  if (flags.improve) {
+    try {
+      const { startWatchCommand } = await import("./watch.js");
+      watcher = await startWatchCommand(root, flags, "evolve serve --improve");
+      const w = watcher;
+      afterReload = () => void w.checkLive();
+      logLine("improving in the background: golden tests, evolvable files, config, schedule and feedback start cycles");
+    } catch (err) {
+      await running.close();
+      fail(err);
+      return;
+    }
+  }
   const signal = await untilSignal();
-  logLine(`${signal}: finishing requests in flight, then stopping`);
-  await running.close();
+  logLine(`${signal}: finishing requests in flight${watcher ? " and stopping the improvement cycle before its next round" : ""}, then stopping`);
+  await Promise.all([watcher?.stop(), running.close()]);
 }
