@@ -51,19 +51,7 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
   let knownTip = await readRef(o.root, `refs/heads/${o.branch}`);
   let feedbackSince = Date.now();
   const relevant = (rel: string): boolean => rel === CONFIG_FILE || rel.startsWith("golden-tests/") || isEvolvable(config, rel);
-  const watcher: FSWatcher = chokidar.watch(o.root, {
-    ignoreInitial: true,
-    // chokidar 5 takes no globs: a function decides; directories are walked unless they are git's or build output.
-    ignored: (file, stats) => {
-      const rel = relative(o.root, file);
-      if (rel === null) return true;
-      if (/^(\.git|node_modules|dist)(\/|$)/.test(rel)) return true;
-      return stats?.isFile() === true && !relevant(rel);
-    },
-  });
-  const onFile = (file: string): void => {
-    const rel = relative(o.root, file);
-    if (rel === null || !relevant(rel)) return;
+  const onFile = (rel: string): void => {
     if (rel === CONFIG_FILE) reloadConfig();
     o.fire("files", rel);
   };
@@ -76,9 +64,7 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
       o.log(`${errorMessage(err)}; keeping the last good config`);
     }
   };
-  watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
-  watcher.on("error", (err) => o.log(`file watcher: ${errorMessage(err)}`));
-  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  const watcher = await watchFiles(o.root, relevant, onFile, o.log);
 
   let schedule: NodeJS.Timeout | null = null;
   const restartSchedule = (): void => {
@@ -121,6 +107,28 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
       await watcher.close();
     },
   };
+}
+
+/** chokidar on the work tree, reporting the workspace-relative paths `relevant` accepts; resolves once it is watching. */
+async function watchFiles(root: string, relevant: (rel: string) => boolean, onFile: (rel: string) => void, log: (line: string) => void): Promise<FSWatcher> {
+  const watcher = chokidar.watch(root, {
+    ignoreInitial: true,
+    // chokidar 5 takes no globs: a function decides; directories are walked unless they are git's or build output.
+    ignored: (file, stats) => {
+      const rel = relative(root, file);
+      if (rel === null) return true;
+      if (/^(\.git|node_modules|dist)(\/|$)/.test(rel)) return true;
+      return stats?.isFile() === true && !relevant(rel);
+    },
+  });
+  const on = (file: string): void => {
+    const rel = relative(root, file);
+    if (rel !== null && relevant(rel)) onFile(rel);
+  };
+  watcher.on("add", on).on("change", on).on("unlink", on);
+  watcher.on("error", (err) => log(`file watcher: ${errorMessage(err)}`));
+  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  return watcher;
 }
 
 /** Interactions started since `since` whose rating is bad (a `bad` verdict or a rating of 1-2). */

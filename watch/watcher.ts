@@ -41,6 +41,73 @@ export interface Watcher {
 /** Retry delay when another writer holds the lock. */
 const LOCKED_RETRY_MS = 2000;
 
+/** What one run (measure, maybe a cycle, live check) works with. */
+interface RunContext {
+  o: WatchOptions;
+  branch: string;
+  stop: StopRequest;
+  triggers: Triggers;
+  /** Cycles run, and the tip the last one left: failing cases there were already tried, until something changes. */
+  state: { cycles: number; cycledTip: string | null };
+  /** Run again after `ms` for this reason (the lock was held). */
+  retry: (reason: TriggerReason, detail: string, ms: number) => void;
+}
+
+/** Measure the committed tip; when cases fail (or the schedule or feedback asked), a cycle; then the live check. */
+async function runOnce(x: RunContext, reasons: Map<TriggerReason, string>): Promise<void> {
+  const { o } = x;
+  const why = [...reasons].map(([r, d]) => `${r} (${d})`).join(", ");
+  try {
+    const dirty = (await dirtyPaths(o.root)).filter((p) => !p.startsWith(".evolve/"));
+    if (dirty.length > 0) {
+      o.log(`${why}: uncommitted changes (${dirty.slice(0, 3).join(", ")}${dirty.length > 3 ? ", ..." : ""}); evolve judges what is committed: commit them and the watcher takes it from there`);
+      return;
+    }
+    const m = await measureRef(o.root, "HEAD");
+    if (!m.ok) return o.log(`${why}: the tip cannot be measured (${m.stage}): ${m.reason}`);
+    const failing = m.measurement.failed;
+    const asked = reasons.has("schedule") || reasons.has("feedback");
+    o.log(`${why}: tip ${m.commit.slice(0, 10)} passes ${m.measurement.passed}/${m.measurement.total} case(s), score ${m.measurement.score}`);
+    if (asked || (failing > 0 && m.commit !== x.state.cycledTip)) await cycle(x);
+    else if (failing > 0) o.log("  the last cycle left this tip and could not repair it: waiting for a change (a commit, an edit, feedback or the schedule)");
+    await live(x);
+  } catch (err) {
+    o.log(`${why}: ${errorMessage(err)}; still watching`);
+  }
+}
+
+async function cycle(x: RunContext): Promise<void> {
+  const { o } = x;
+  let result: CycleResult;
+  try {
+    result = await runCycle({ root: o.root, stop: x.stop, command: o.command, ...(o.proposer ? { proposer: o.proposer } : {}), ...(o.model ? { model: o.model } : {}) });
+  } catch (err) {
+    if (!isEvolveError(err, "lock-held")) throw err;
+    o.log(`${errorMessage(err)}; retrying in ${LOCKED_RETRY_MS / 1000} s`);
+    x.retry("commit", "after the lock holder", LOCKED_RETRY_MS);
+    return;
+  }
+  x.state.cycles++;
+  const tip = await readRef(o.root, `refs/heads/${x.branch}`);
+  x.state.cycledTip = tip ?? null;
+  x.triggers.setKnownTip(tip);
+  x.triggers.resetFeedback(Date.now());
+  for (const g of result.generations) o.log(`  gen ${g.generation} ${g.commit.slice(0, 10)} score ${g.score}: ${g.summary}`);
+  o.log(`cycle ${x.state.cycles}: ${result.stopReason}; score ${result.initialScore} -> ${result.finalScore}${result.stillFailing.length ? `; still failing: ${result.stillFailing.join(", ")}` : ""}`);
+  o.onCycle?.(result);
+}
+
+async function live(x: RunContext): Promise<void> {
+  const { o } = x;
+  const check = await checkLiveRegression(o.root, o.command);
+  if (check.regression === null) return;
+  o.log(`live regression in generation ${check.generation} (${check.commit.slice(0, 10)}): ${check.findings.join("; ")}`);
+  if (check.reverted) {
+    x.triggers.setKnownTip(check.reverted.commit);
+    o.log(`  reverted as ${check.reverted.tag} (${check.reverted.commit.slice(0, 10)}), safety.rollbackOnRegression is on`);
+  } else o.log("  not reverted (safety.rollbackOnRegression is off, or the branch moved meanwhile)");
+}
+
 /** Starts watching; a config that does not parse at start is refused (the caller exits 2). */
 export async function startWatcher(o: WatchOptions): Promise<Watcher> {
   const branch = await currentBranch(o.root);
@@ -49,11 +116,9 @@ export async function startWatcher(o: WatchOptions): Promise<Watcher> {
   const pending = new Map<TriggerReason, string>();
   let debounce: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
-  let cycles = 0;
-  // The tip the last cycle left: failing cases there were already tried, until something changes.
-  let cycledTip: string | null = null;
   let finish!: (how: "stopped" | "gone") => void;
   const done = new Promise<"stopped" | "gone">((r) => (finish = r));
+  const debounceMs = (): number => x?.triggers.config.watch.debounceMs ?? config.watch.debounceMs;
 
   const schedule = (ms: number): void => {
     if (stop.count > 0) return;
@@ -62,10 +127,29 @@ export async function startWatcher(o: WatchOptions): Promise<Watcher> {
   };
   const fire = (reason: TriggerReason, detail: string): void => {
     pending.set(reason, detail);
-    if (running === null) schedule(triggers?.config.watch.debounceMs ?? config.watch.debounceMs);
+    if (running === null) schedule(debounceMs());
   };
-  let triggers: Triggers | null = null;
-  triggers = await startTriggers({
+  const drain = async (): Promise<void> => {
+    if (x === null) return schedule(debounceMs()); // a trigger during start-up: run once it is done
+    if (running !== null || pending.size === 0 || stop.count > 0) return;
+    const reasons = new Map(pending);
+    pending.clear();
+    running = runOnce(x, reasons).finally(() => {
+      running = null;
+      if (pending.size > 0) schedule(debounceMs());
+    });
+    await running;
+  };
+  const shutdown = async (how: "stopped" | "gone"): Promise<void> => {
+    stop.count++;
+    if (debounce) clearTimeout(debounce);
+    if (stop.count > 1) return; // a second stop only hurries the cycle in progress
+    await x?.triggers.close();
+    await running;
+    finish(how);
+  };
+  let x: RunContext | null = null;
+  const triggers = await startTriggers({
     root: o.root,
     branch,
     config,
@@ -77,79 +161,8 @@ export async function startWatcher(o: WatchOptions): Promise<Watcher> {
       void shutdown("gone");
     },
   });
-
-  async function drain(): Promise<void> {
-    if (running !== null || pending.size === 0 || stop.count > 0) return;
-    const reasons = new Map(pending);
-    pending.clear();
-    running = runOnce(reasons).finally(() => {
-      running = null;
-      if (pending.size > 0) schedule(triggers!.config.watch.debounceMs);
-    });
-    await running;
-  }
-
-  async function runOnce(reasons: Map<TriggerReason, string>): Promise<void> {
-    const why = [...reasons].map(([r, d]) => `${r} (${d})`).join(", ");
-    try {
-      const dirty = (await dirtyPaths(o.root)).filter((p) => !p.startsWith(".evolve/"));
-      if (dirty.length > 0) {
-        o.log(`${why}: uncommitted changes (${dirty.slice(0, 3).join(", ")}${dirty.length > 3 ? ", ..." : ""}); evolve judges what is committed: commit them and the watcher takes it from there`);
-        return;
-      }
-      const m = await measureRef(o.root, "HEAD");
-      if (!m.ok) return o.log(`${why}: the tip cannot be measured (${m.stage}): ${m.reason}`);
-      const failing = m.measurement.failed;
-      const asked = reasons.has("schedule") || reasons.has("feedback");
-      o.log(`${why}: tip ${m.commit.slice(0, 10)} passes ${m.measurement.passed}/${m.measurement.total} case(s), score ${m.measurement.score}`);
-      if (asked || (failing > 0 && m.commit !== cycledTip)) await cycle();
-      else if (failing > 0) o.log("  the last cycle left this tip and could not repair it: waiting for a change (a commit, an edit, feedback or the schedule)");
-      await live();
-    } catch (err) {
-      o.log(`${why}: ${errorMessage(err)}; still watching`);
-    }
-  }
-
-  async function cycle(): Promise<void> {
-    let result: CycleResult;
-    try {
-      result = await runCycle({ root: o.root, stop, command: o.command, ...(o.proposer ? { proposer: o.proposer } : {}), ...(o.model ? { model: o.model } : {}) });
-    } catch (err) {
-      if (!isEvolveError(err, "lock-held")) throw err;
-      o.log(`${errorMessage(err)}; retrying in ${LOCKED_RETRY_MS / 1000} s`);
-      pending.set("commit", "after the lock holder");
-      schedule(LOCKED_RETRY_MS);
-      return;
-    }
-    cycles++;
-    const tip = await readRef(o.root, `refs/heads/${branch}`);
-    cycledTip = tip ?? null;
-    triggers!.setKnownTip(tip);
-    triggers!.resetFeedback(Date.now());
-    for (const g of result.generations) o.log(`  gen ${g.generation} ${g.commit.slice(0, 10)} score ${g.score}: ${g.summary}`);
-    o.log(`cycle ${cycles}: ${result.stopReason}; score ${result.initialScore} -> ${result.finalScore}${result.stillFailing.length ? `; still failing: ${result.stillFailing.join(", ")}` : ""}`);
-    o.onCycle?.(result);
-  }
-
-  async function live(): Promise<void> {
-    const check = await checkLiveRegression(o.root, o.command);
-    if (check.regression === null) return;
-    o.log(`live regression in generation ${check.generation} (${check.commit.slice(0, 10)}): ${check.findings.join("; ")}`);
-    if (check.reverted) {
-      triggers!.setKnownTip(check.reverted.commit);
-      o.log(`  reverted as ${check.reverted.tag} (${check.reverted.commit.slice(0, 10)}), safety.rollbackOnRegression is on`);
-    } else o.log("  not reverted (safety.rollbackOnRegression is off, or the branch moved meanwhile)");
-  }
-
-  async function shutdown(how: "stopped" | "gone"): Promise<void> {
-    stop.count++;
-    if (debounce) clearTimeout(debounce);
-    if (stop.count > 1) return; // a second stop only hurries the cycle in progress
-    await triggers!.close();
-    await running;
-    finish(how);
-  }
-
+  x = { o, branch, stop, triggers, state: { cycles: 0, cycledTip: null }, retry: (reason, detail, ms) => (pending.set(reason, detail), schedule(ms)) };
+  const ctx = x;
   if (o.initialRun !== false) fire("start", "first look");
   return {
     done,
@@ -162,10 +175,10 @@ export async function startWatcher(o: WatchOptions): Promise<Watcher> {
       // finds it reverted already, or the branch moved, and changes nothing.
       await running;
       if (stop.count > 0) return;
-      await live().catch((err: unknown) => o.log(`live regression check: ${errorMessage(err)}`));
+      await live(ctx).catch((err: unknown) => o.log(`live regression check: ${errorMessage(err)}`));
     },
     get cycles() {
-      return cycles;
+      return ctx.state.cycles;
     },
   };
 }
