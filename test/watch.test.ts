@@ -5,6 +5,7 @@
  * and the last good one kept; a generation whose recorded interactions fail more often than its
  * parent's is reverted; a deleted workspace ends the watcher with a clear line.
  */
+import { spawn } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { explicitFeedback, openInteractionStore, type InteractionEnd, type Inter
 import { readWorkspaceLock, withWorkspaceLock } from "../ledger/index.js";
 import type { CycleResult } from "../watch/cycle.js";
 import { startWatcher, type Watcher } from "../watch/watcher.js";
-import { evolve, generation, git, tempDir } from "./helpers.js";
+import { CLI, GIT_ENV, evolve, generation, git, tempDir } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -137,5 +138,24 @@ describe("feedback, config changes, live regressions and a deleted workspace", {
     rmSync(path.join(ws, ".git"), { recursive: true, force: true });
     expect(await w.done).toBe("gone");
     expect(logs.some((l) => /is gone \(its \.git was removed\): nothing left to watch/.test(l))).toBe(true);
+  });
+});
+
+describe("evolve watch as a command", { timeout: 120_000 }, () => {
+  it("stops on SIGINT with exit 0 and no lock left; a committed config that does not parse is refused at start", async () => {
+    const ws = workspace("cli", "storyteller", settings(""));
+    const child = spawn(process.execPath, [CLI, "watch", "--workspace", ws], { env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+    await until(() => /start \(first look\): tip [0-9a-f]{10} passes/.test(stderr));
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stderr).toMatch(/SIGINT: stopping/);
+    expect(await readWorkspaceLock(ws)).toBeNull();
+    writeFileSync(path.join(ws, "evolve.config.yaml"), "watch:\n  debounceMs: soon\n");
+    git(ws, "commit", "-qam", "a broken config");
+    // Refused as input (exit 2 at the command line), before anything is watched.
+    await expect(startWatcher({ root: ws, command: "evolve watch", log: () => {} })).rejects.toMatchObject({ code: "input-file", message: expect.stringMatching(/^evolve\.config\.yaml:2:\d+: watch\.debounceMs: /) });
   });
 });
