@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explicitFeedback, openInteractionStore, type InteractionEnd, type InteractionStore } from "../interactions/index.js";
 import { readWorkspaceLock, withWorkspaceLock } from "../ledger/index.js";
-import type { CycleResult } from "../watch/cycle.js";
+import { runCycle, type CycleResult } from "../watch/cycle.js";
 import { startWatcher, type Watcher } from "../watch/watcher.js";
 import { CLI, GIT_ENV, evolve, generation, git, tempDir } from "./helpers.js";
 
@@ -82,6 +82,30 @@ describe("a committed golden-test change under watch", { timeout: 180_000 }, () 
     expect(git(ws, "tag", "--points-at", "HEAD").split("\n")).toContain("gen-1");
     expect(await readWorkspaceLock(ws)).toBeNull();
     expect(git(ws, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("stopping a cycle", { timeout: 180_000 }, () => {
+  it("ends before the next round, with what was committed kept and no lock left", async () => {
+    const ws = workspace("stop", "textkit", (t) => t.replace(/^evolution:[\s\S]*?\n\n/m, "evolution:\n  generations: 5\n  candidatesPerGeneration: 8\n  budget: 40\n\n"));
+    const stop = { count: 0 };
+    const rounds: number[] = [];
+    const before = Number(git(ws, "rev-list", "--count", "HEAD"));
+    const r = await runCycle({
+      root: ws,
+      stop,
+      command: "evolve watch",
+      onEvent: (e) => {
+        if (e.type === "round") rounds.push(e.round);
+        if (e.type === "generation" || e.type === "candidate") stop.count = 1; // SIGINT during the first round
+      },
+    });
+    expect(rounds).toEqual([1, 2]); // the second round was announced, then stopped before any candidate
+    expect(r).toMatchObject({ stopped: true, stopReason: "stopped on request" });
+    // Whatever the first round committed stays, and nothing more.
+    expect(Number(git(ws, "rev-list", "--count", "HEAD"))).toBe(before + r.generations.length);
+    expect(git(ws, "status", "--porcelain")).toBe("");
+    expect(await readWorkspaceLock(ws)).toBeNull();
   });
 });
 

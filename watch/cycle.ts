@@ -3,17 +3,18 @@
  * workspace, under its lock, with a way to stop it. The loop is being reshaped elsewhere; whatever
  * its options become, only this adapter changes.
  *
- * Stopping: the loop commits a generation only at the end of a round, so a stop asked for takes
- * effect at the start of the next round, leaving the repository as after a normal run. A second
- * stop does not wait for the round: the cycle ends at the next candidate, before anything of that
- * round is committed.
+ * Stopping: the loop takes no stop signal yet, and commits a generation only at the end of a round,
+ * so a stop asked for takes effect at the start of the next round (thrown through the event
+ * callback while no candidate is in flight), leaving the repository as after a normal run. Ending
+ * mid-round would need the loop's cooperation (candidates in flight hold sandbox workers): when the
+ * loop takes an AbortSignal, pass it here.
  */
 import { runEvolution, type RunEvent } from "../evolution/controller.js";
 import type { ProviderFlags } from "../agent/llm/select.js";
 import { EvolveError } from "../kernel/errors.js";
 import { withWorkspaceLock } from "../ledger/index.js";
 
-/** How often a stop was asked for (0: go on; 1: stop before the next round; 2+: at the next candidate). */
+/** How often a stop was asked for (0: go on; 1 or more: stop before the next round). */
 export interface StopRequest {
   count: number;
 }
@@ -51,7 +52,7 @@ class Stopped extends EvolveError {
 export async function runCycle(o: CycleOptions): Promise<CycleResult> {
   const stopper = (event: RunEvent): void => {
     o.onEvent?.(event);
-    if ((event.type === "round" && o.stop.count >= 1) || (event.type === "candidate" && o.stop.count >= 2)) throw new Stopped();
+    if (event.type === "round" && o.stop.count >= 1) throw new Stopped();
   };
   return withWorkspaceLock(o.root, { command: o.command }, async () => {
     const committed: CycleResult["generations"] = [];

@@ -30,7 +30,7 @@ export interface WatchOptions {
 export interface Watcher {
   /** Resolves when the watcher has stopped (asked to, or the workspace went away). */
   readonly done: Promise<"stopped" | "gone">;
-  /** Asks it to stop: a cycle in progress ends before its next round (a second call: at its next candidate). */
+  /** Asks it to stop: a cycle in progress ends before its next round; resolves once stopped. */
   stop(): Promise<void>;
   /** Tests the tip's generation for a live regression, after any run in progress (the server calls it after a reload). */
   checkLive(): Promise<void>;
@@ -143,7 +143,7 @@ export async function startWatcher(o: WatchOptions): Promise<Watcher> {
   const shutdown = async (how: "stopped" | "gone"): Promise<void> => {
     stop.count++;
     if (debounce) clearTimeout(debounce);
-    if (stop.count > 1) return; // a second stop only hurries the cycle in progress
+    if (stop.count > 1) return;
     await x?.triggers.close();
     await running;
     finish(how);

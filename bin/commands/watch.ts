@@ -3,7 +3,8 @@
  * config are watched; a committed change that leaves cases failing starts an improvement cycle, as
  * do the schedule (`reflection.interval: 1h`) and bad feedback (`watch.badFeedback`). One cycle at a
  * time, holding the workspace lock, so a manual `evolve run` meanwhile is refused (or waits with
- * --wait). SIGINT or SIGTERM stop it between rounds; a second one at the next candidate.
+ * --wait). SIGINT or SIGTERM stop it before the next round of a cycle in progress; a second one
+ * exits at once (a commit is written whole or not at all, and the lock of a dead process is stale).
  */
 import type { ProviderFlags } from "../../agent/llm/select.js";
 import { fail } from "../output.js";
@@ -43,7 +44,10 @@ export async function watchCommand(flags: WatchFlags): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  logLine(`${how}: stopping before the next round of a cycle in progress (again to stop at the next candidate)`);
-  const again = untilSignal().then(() => watcher.stop());
+  logLine(`${how}: stopping before the next round of a cycle in progress (again to stop at once)`);
+  const again = untilSignal().then((s) => {
+    logLine(`${s}: stopping now`);
+    process.exit(130);
+  });
   await Promise.race([watcher.stop(), again]);
 }
