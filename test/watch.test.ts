@@ -155,6 +155,7 @@ describe("feedback, config changes, live regressions and a deleted workspace", {
     expect(line).toMatch(/error_rate \d+\/\d+ -> 10\/10 \(two-proportion-z, p=/);
     expect(git(ws, "log", "-1", "--format=%s")).toMatch(/^evolve: gen 2: revert/);
     expect(git(ws, "log", "-1", "--format=%(trailers:key=Evolve-Reverts,valueonly)").trim()).toBe(gen1);
+    expect(git(ws, "log", "-1", "--format=%b")).toMatch(/did significantly worse in use than generation 0 \(safety\.rollbackOnRegression\):\n- error_rate 0\/\d+ -> 10\/10 \(two-proportion-z, p=/);
     expect(JSON.parse(git(ws, "show", "HEAD:agent/params.json")).maxTokens).toBe(24);
   });
 

@@ -62,6 +62,7 @@ export async function checkLiveRegression(root: string, command: string): Promis
   const findings = regression.findings.map(describeFinding);
   if (!config.safety.rollbackOnRegression || generation === 0) return { ...none, regression, findings };
   // Reverted only if the branch did not move meanwhile: what was tested is what is undone.
-  const reverted = await withWorkspaceLock(root, { command }, async () => ((await resolveRef(root, "HEAD")) === tip ? rollback(root, commit) : null));
+  const why = [`Rolled back by \`${command}\`: generation ${generation} did significantly worse in use than generation ${regression.parent.generation ?? "?"} (safety.rollbackOnRegression):`, ...findings.map((f) => `- ${f}`)];
+  const reverted = await withWorkspaceLock(root, { command }, async () => ((await resolveRef(root, "HEAD")) === tip ? rollback(root, commit, { why }) : null));
   return { ...none, regression, findings, reverted };
 }
