@@ -178,6 +178,37 @@ modelOptions(program.command("chat").description("talk to the agent: one request
   .option("--no-record", "do not record the conversation in the interaction store (config: interactions.record)")
   .action(async (o) => (await import("./commands/chat.js")).chatCommand(o));
 
+program
+  .command("serve")
+  .description("serve the agent behind an OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models, POST /v1/feedback); every request recorded; new generations served as they are committed")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
+  .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
+  .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+  .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+  .option("--host <address>", "address to bind (config: serve.host, default 127.0.0.1); anything but loopback requires a bearer token")
+  .option("--port <n>", "port (config: serve.port, default 8080; 0 = any free port)", (v: string) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError("expected a port number 0-65535");
+    return n;
+  })
+  .option("--token <token>", "require Authorization: Bearer TOKEN (default: none on loopback, a generated one printed at start elsewhere)")
+  .option("--no-record", "do not record requests in the interaction store (config: interactions.record)")
+  .option("--improve", "also improve in the background, as evolve watch does; new generations are served as they are committed")
+  .addOption(new Option("--proposer <kind>", "with --improve: where candidates come from").choices(["builtin", "llm", "mixed"]))
+  .action(async (o) => (await import("./commands/serve.js")).serveCommand(o));
+
+program
+  .command("watch")
+  .description("improve in the background: a committed change to golden tests, evolvable files or the config that leaves cases failing, the schedule (reflection.interval: 1h) or bad feedback (watch.badFeedback) starts an improvement cycle; live regressions are reverted")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .addOption(new Option("--proposer <kind>", "where candidates come from (as evolve run)").choices(["builtin", "llm", "mixed"]))
+  .option("--provider <name>", "for --proposer llm|mixed: node-llama-cpp | ollama | openai (config: model.provider)")
+  .option("--model <m>", "for --proposer llm|mixed: a GGUF file or a served model name (config: model.name)")
+  .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+  .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+  .action(async (o) => (await import("./commands/watch.js")).watchCommand(o));
+
 modelOptions(program.command("doctor").description("check the configured (or flagged) model: file missing, server down, model not pulled; exit 0 ok, 1 problem"))
   .option("--json", "print one JSON object on stdout")
   .action(async (o) => (await import("./commands/doctor.js")).doctorCommand(o));

@@ -53,13 +53,18 @@ export interface RollbackResult {
   suiteHash: string;
 }
 
+export interface RollbackOptions {
+  /** Why, in the commit body, when it is not a person's `evolve rollback` (e.g. a live regression's evidence). */
+  why?: readonly string[];
+}
+
 /**
  * Revert `ref` on the current branch. Refuses (WorkspaceError, nothing written) a detached HEAD,
  * uncommitted changes, an unknown ref, a commit outside the branch's history, a merge commit, a
  * conflicting revert (naming the files), a revert that changes nothing and a reverted tree that
  * does not build.
  */
-export async function rollback(root: string, ref: string): Promise<RollbackResult> {
+export async function rollback(root: string, ref: string, options: RollbackOptions = {}): Promise<RollbackResult> {
   const branch = await currentBranch(root).catch((e: unknown) => {
     throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; rollback commits to the current branch`) : e;
   });
@@ -115,7 +120,9 @@ export async function rollback(root: string, ref: string): Promise<RollbackResul
     summary: `revert "${targetSubject.replace(/^evolve: /, "")}"`,
     details: [
       `This reverts commit ${target}.`,
-      `Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`,
+      ...(options.why === undefined
+        ? [`Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`]
+        : [...options.why, "The score below was measured on the reverted tree."]),
       ...(flips.broken.length > 0 ? [`Now failing: ${flips.broken.join(", ")}`] : []),
     ],
     parent: before,

@@ -21,9 +21,15 @@ export const LAYERS: Readonly<Record<string, number>> = {
   agent: 4,
   history: 5,
   tuning: 5,
+  // The agent behind HTTP: answers with agent/, records into interactions/, follows the branch tip
+  // through ledger/. Below evolution/, so the loop's watcher can be told what the server serves.
+  serve: 5,
   evolution: 6,
   // The HTML report reads every layer below it (history, live metrics, the reflection) and is read by bin only.
   report: 7,
+  // Background improvement: drives evolution/'s loop and history/'s rollback from file, commit,
+  // schedule and feedback triggers. Above the loop it calls; below the commands that start it.
+  watch: 7,
   bin: 8,
   bench: 8,
 };

@@ -3,6 +3,7 @@ import { Ajv } from "ajv";
 import picomatch from "picomatch";
 import { OPERATOR_NAMES } from "./operators.js";
 import { DEFAULT_LIVE_THRESHOLDS, LIVE_METRICS } from "../interactions/metrics.js";
+import { parseDuration } from "../interactions/time.js";
 import { ajvError, inputError, parseYaml } from "../kernel/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 
@@ -37,6 +38,11 @@ export interface EvolveConfig {
   reflection: {
     /** Reflect on the attempt history every N generations (0 = never). */
     interval: number;
+    /**
+     * Wall-clock schedule of improvement cycles under `evolve watch` / `evolve serve --improve`, in
+     * ms: set when `interval` is written as a duration (`1h`, `30m`); null when it is a count.
+     */
+    everyMs: number | null;
   };
   safety: {
     /** Edits in one candidate. */
@@ -75,6 +81,25 @@ export interface EvolveConfig {
     record: boolean;
     /** Size cap of the store file in MB: past it, recording fails like a full disk until old interactions are purged. */
     maxSizeMb: number;
+  };
+  /** `evolve serve`: the OpenAI-compatible endpoint. */
+  serve: {
+    /** Address to bind; anything but loopback requires a bearer token. */
+    host: string;
+    port: number;
+    /** Largest request body accepted, in bytes (413 past it). */
+    maxRequestBytes: number;
+    /** Requests served at once; more get 429 at once rather than a queue no client can see. */
+    maxConcurrent: number;
+    /** How often the branch tip is checked for a new generation to serve, ms. */
+    reloadMs: number;
+  };
+  /** `evolve watch` and `evolve serve --improve`: what starts an improvement cycle. */
+  watch: {
+    /** Quiet time after the last file change before the tip is re-measured, ms. */
+    debounceMs: number;
+    /** Start a cycle once this many new interactions got bad feedback (0 = never). */
+    badFeedback: number;
   };
   sandbox: {
     /** Per-case time limit. */
@@ -128,7 +153,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
   protected: [],
   evolution: { generations: 10, candidatesPerGeneration: 32, budget: 400, seed: 1, operators: ["all"] },
   improvement: { threshold: 0.0001 },
-  reflection: { interval: 5 },
+  reflection: { interval: 5, everyMs: null },
   safety: { maxChangesPerCycle: 2, requireTestSuite: true, rollbackOnRegression: true, recheckRepeats: 2, approvalAboveLines: 40 },
   monitoring: {
     metrics: ["score", "holdout", "passed", "evalMs", "response_time", "user_satisfaction", "task_success_rate", "error_rate"],
@@ -143,6 +168,8 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
     minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
   },
   interactions: { record: true, maxSizeMb: 1024 },
+  serve: { host: "127.0.0.1", port: 8080, maxRequestBytes: 1048576, maxConcurrent: 4, reloadMs: 1000 },
+  watch: { debounceMs: 1000, badFeedback: 5 },
   sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
   model: { provider: "none" },
   history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
@@ -164,7 +191,8 @@ const CONFIG_SCHEMA = section({
   protected: GLOBS,
   evolution: section({ generations: int(1), candidatesPerGeneration: int(1), budget: int(1), seed: { type: "integer" }, operators: { type: "array", items: { enum: ["all", ...OPERATOR_NAMES] }, minItems: 1, uniqueItems: true } }),
   improvement: section({ threshold: num(0) }),
-  reflection: section({ interval: int(0) }),
+  // A count of generations, or a duration (checked by withSchedule, which names what a duration looks like).
+  reflection: section({ interval: { type: ["integer", "string"], minimum: 0 } }),
   safety: section({
     maxChangesPerCycle: int(1),
     requireTestSuite: { type: "boolean" },
@@ -185,6 +213,8 @@ const CONFIG_SCHEMA = section({
     minSamples: int(1),
   }),
   interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
+  serve: section({ host: { type: "string", minLength: 1 }, port: { type: "integer", minimum: 0, maximum: 65535 }, maxRequestBytes: int(1024), maxConcurrent: int(1), reloadMs: int(50) }),
+  watch: section({ debounceMs: int(0), badFeedback: int(0) }),
   sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
   model: section({
     provider: { enum: [...MODEL_PROVIDERS] },
@@ -221,7 +251,18 @@ export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveCo
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
     throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
   }
-  return merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
+  const config = merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
+  return withSchedule(src, config);
+}
+
+/** `reflection.interval` written as a duration is a wall-clock schedule; the generation count keeps its default. */
+function withSchedule(src: YamlSource, config: EvolveConfig): EvolveConfig {
+  const interval = config.reflection.interval as number | string;
+  if (typeof interval !== "string") return config;
+  const ms = parseDuration(interval);
+  if (ms === null) throw inputError(src, ["reflection", "interval"], `"${interval}" is neither a number of generations nor a duration (30m, 1h, 1d)`);
+  config.reflection = { interval: DEFAULT_CONFIG.reflection.interval, everyMs: ms };
+  return config;
 }
 
 function checkGlobs(src: YamlSource, path: FieldPath, globs: unknown): void {
@@ -315,7 +356,7 @@ export function renderDefaultConfig(agentName: string): string {
     [`  threshold: ${d.improvement.threshold}`, "minimum train-score gain to accept a candidate"],
     [""],
     ["reflection:"],
-    [`  interval: ${d.reflection.interval}`, "reflect on past attempts every N generations (0 = never)"],
+    [`  interval: ${d.reflection.interval}`, "reflect every N generations (0 = never); a duration (1h) schedules watch cycles"],
     [""],
     ["safety:"],
     [`  maxChangesPerCycle: ${d.safety.maxChangesPerCycle}`, "edits in one candidate"],
@@ -338,6 +379,17 @@ export function renderDefaultConfig(agentName: string): string {
     ["interactions:"],
     [`  record: ${d.interactions.record}`, "evolve ask/chat record each request in .git/evolve/interactions.sqlite"],
     [`  maxSizeMb: ${d.interactions.maxSizeMb}`, "size cap of that file; past it recording fails until old ones are purged"],
+    [""],
+    ["serve:"],
+    [`  host: ${v(d.serve.host)}`, "evolve serve binds here; anything but loopback needs a token"],
+    [`  port: ${d.serve.port}`, "evolve serve port"],
+    [`  maxRequestBytes: ${d.serve.maxRequestBytes}`, "larger request bodies are refused (413)"],
+    [`  maxConcurrent: ${d.serve.maxConcurrent}`, "requests served at once; more get 429"],
+    [`  reloadMs: ${d.serve.reloadMs}`, "how often the server looks for a new generation to serve"],
+    [""],
+    ["watch:"],
+    [`  debounceMs: ${d.watch.debounceMs}`, "quiet time after a file change before re-measuring"],
+    [`  badFeedback: ${d.watch.badFeedback}`, "new bad interactions that start a cycle (0 = never)"],
     [""],
     ["sandbox:"],
     [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],
