@@ -285,6 +285,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       let inRound = 0;
       let building: Promise<void> = Promise.resolve();
       const proposed: Candidate[] = [];
+      const proposals: Candidate[] = [];
       const unusable: AttemptRecord[] = [];
       if (provider !== null) {
         const t0 = performance.now();
@@ -308,6 +309,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         stages.apply += performance.now() - t0;
         if (next.done === true) { exhausted = true; break; }
         const c = next.value;
+        proposals.push(c);
         inRound += 1;
         const prepared = await prepare(c, ws, checker, base, flags);
         if (prepared.stage !== "evaluate") {
@@ -350,9 +352,12 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
       // (stability re-check, commit) resumes with them cached instead of evaluating them again.
       await cache.flush();
 
+      // Equal ranks go to the earlier proposal, not the earlier finisher: which sandbox run ends
+      // first (a local worker, a queue worker elsewhere) must not change what is committed.
+      const proposedAt = (t: Tried) => proposals.indexOf(t.candidate);
       const winners = results
         .filter((r) => r.verdict?.accept === true && r.stage !== "approval")
-        .sort((a, b) => (better(rank(a), rank(b)) ? -1 : better(rank(b), rank(a)) ? 1 : 0));
+        .sort((a, b) => (better(rank(a), rank(b)) ? -1 : better(rank(b), rank(a)) ? 1 : proposedAt(a) - proposedAt(b)));
       let winner: Tried | null = null;
       for (const w of winners) {
         const flaky = await stabilityProblem(w, evaluator, config.safety.recheckRepeats);
