@@ -10,7 +10,7 @@ import { isEvolvable } from "../workspace/config.js";
 import { openWorkspace, WorkspaceError } from "../workspace/open.js";
 import type { GoldenCase } from "../golden-tests/index.js";
 import type { Workspace } from "../workspace/open.js";
-import { createSandbox } from "../sandbox/pool.js";
+import { openSandbox } from "../queue/index.js";
 import {
   appendAttempts,
   candidateTreeOid,
@@ -69,6 +69,8 @@ export interface RunOptions {
   proposer?: "builtin" | "llm" | "mixed";
   /** Overrides of the config's `model` section for the LLM proposer (--provider, --model, --base-url, --threads). */
   model?: ProviderFlags;
+  /** Evaluate candidates on `evolve worker` processes through this Redis (overrides `evaluation.redis`). */
+  redis?: string;
 }
 
 export type RunEvent =
@@ -172,7 +174,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   const evolvable = (p: string) => isEvolvable(config, p);
   const rng = createRng(evo.seed);
 
-  const sandbox = createSandbox({ workers: config.sandbox.workers, timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb });
+  const sandbox = openSandbox({ redis: options.redis ?? config.evaluation.redis, suiteHash: suite.hash, workers: config.sandbox.workers, timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb });
   const cache = await openEvalCache(root);
   const stages: StageTimes = { propose: 0, apply: 0, typecheck: 0, build: 0, evaluate: 0, commit: 0 };
   const refused = { safety: 0, typecheck: 0, build: 0, approval: 0 };

@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   unstable: { kind: "failed", when: "a known-good check failed: a mustPass case fails, runs disagree, or the tree does not build: data.tag, commit, problems" },
   storage: { kind: "failed", when: "evolve's own state on disk cannot be read or written (corrupt, locked, disk full): data.path, object (a git object id)" },
   "storage-version": { kind: "refused", when: "evolve's own state on disk was written by a newer evolve (schema version above the one known here): data.path, version, supported" },
+  queue: { kind: "failed", when: "distributed evaluation stopped: Redis unreachable past the limit, no worker connected, or a worker refused or failed a job: data.redis (password redacted), reason" },
   internal: { kind: "failed", when: "an invariant broke: a bug in evolve" },
 } as const satisfies Record<string, { kind: ErrorKind; when: string }>;
 

@@ -76,6 +76,15 @@ export interface EvolveConfig {
     /** Size cap of the store file in MB: past it, recording fails like a full disk until old interactions are purged. */
     maxSizeMb: number;
   };
+  /** Where candidates are evaluated: the local sandbox pool (default), or queue workers. */
+  evaluation: {
+    /**
+     * Redis URL of the evaluation queue (`redis://host:port`, `rediss://` for TLS): candidates are
+     * run by `evolve worker` processes. A password goes in $EVOLVE_REDIS_PASSWORD, never in this
+     * committed file.
+     */
+    redis?: string;
+  };
   sandbox: {
     /** Per-case time limit. */
     timeoutMs: number;
@@ -143,6 +152,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
     minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
   },
   interactions: { record: true, maxSizeMb: 1024 },
+  evaluation: {},
   sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
   model: { provider: "none" },
   history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
@@ -185,6 +195,7 @@ const CONFIG_SCHEMA = section({
     minSamples: int(1),
   }),
   interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
+  evaluation: section({ redis: { type: "string", pattern: "^rediss?://", description: "a redis:// or rediss:// URL" } }),
   sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
   model: section({
     provider: { enum: [...MODEL_PROVIDERS] },
@@ -221,7 +232,17 @@ export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveCo
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
     throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
   }
+  checkRedis(src, (user.evaluation as { redis?: string } | undefined)?.redis);
   return merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
+}
+
+/** A committed config is no place for a password: refuse one, naming where it should go instead. */
+function checkRedis(src: YamlSource, redis: string | undefined): void {
+  if (redis === undefined) return;
+  if (!URL.canParse(redis)) throw inputError(src, ["evaluation", "redis"], "not a URL; expected redis://host:port");
+  if (new URL(redis).password !== "") {
+    throw inputError(src, ["evaluation", "redis"], "holds a password; remove it and set $EVOLVE_REDIS_PASSWORD on the coordinator and the workers");
+  }
 }
 
 function checkGlobs(src: YamlSource, path: FieldPath, globs: unknown): void {
@@ -338,6 +359,9 @@ export function renderDefaultConfig(agentName: string): string {
     ["interactions:"],
     [`  record: ${d.interactions.record}`, "evolve ask/chat record each request in .git/evolve/interactions.sqlite"],
     [`  maxSizeMb: ${d.interactions.maxSizeMb}`, "size cap of that file; past it recording fails until old ones are purged"],
+    [""],
+    ["# evaluation:"],
+    ['#   redis: "redis://10.0.0.5:6379"', "evaluate candidates on `evolve worker` processes (password: $EVOLVE_REDIS_PASSWORD)"],
     [""],
     ["sandbox:"],
     [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],

@@ -29,6 +29,7 @@ export interface RunFlags {
   model?: string;
   baseUrl?: string;
   threads?: number;
+  redis?: string;
   wait?: boolean | string;
 }
 
@@ -51,6 +52,7 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
       approveLarge: flags.approveLarge,
       proposer: flags.proposer,
       model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
+      ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
       onEvent: render.event,
     });
     render.stop();
