@@ -52,8 +52,8 @@ const FAILURE_KINDS: ReadonlySet<string> = new Set(["throw", "timeout", "memory"
 let engine: string | null = null;
 
 /**
- * evolve's version and a hash of its compiled sandbox: two installs that would run a candidate
- * differently never share work. Computed once per process.
+ * evolve's version, Node's major version and a hash of the compiled sandbox: two installs that
+ * could run a candidate differently never share work. Computed once per process.
  */
 export function engineVersion(): string {
   if (engine !== null) return engine;
@@ -70,7 +70,8 @@ export function engineVersion(): string {
     }
     for (const n of names) hash.update(`${dir}/${n}\0`).update(readFileSync(join(full, n))).update("\0");
   }
-  engine = `${version}+${hash.digest("hex").slice(0, 12)}`;
+  // Node's major version too: its V8 can format or order some outputs differently.
+  engine = `${version}+node${process.versions.node.split(".")[0]}+${hash.digest("hex").slice(0, 12)}`;
   return engine;
 }
 
