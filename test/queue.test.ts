@@ -12,6 +12,7 @@ import { createSandbox } from "../sandbox/pool.js";
 import type { CaseCall, CaseOutcome, Sandbox } from "../sandbox/pool.js";
 import { loadSuite } from "../golden-tests/index.js";
 import { exampleFiles } from "../workspace/init.js";
+import { parseConfig } from "../workspace/config.js";
 import { createRemoteSandbox, engineVersion, parseRedisUrl, redactRedisUrl, startQueueWorker } from "../queue/index.js";
 import type { QueueWorker } from "../queue/index.js";
 import { decodeWireOutput, encodeOutput } from "../queue/wire.js";
@@ -42,6 +43,22 @@ describe("Redis URLs", () => {
     }
     expect(redactRedisUrl("redis://user:hunter2@h:1/0")).toBe("redis://user:***@h:1/0");
     expect(redactRedisUrl("rediss://:hunter2@h")).toBe("rediss://:***@h");
+  });
+});
+
+describe("evaluation.redis in evolve.config.yaml", () => {
+  it("is read, and refused with file, line and field when it holds a password", () => {
+    expect(parseConfig("evaluation:\n  redis: redis://10.0.0.5:6379/1\n").evaluation.redis).toBe("redis://10.0.0.5:6379/1");
+    const err = (() => {
+      try {
+        parseConfig("version: 1\nevaluation:\n  redis: redis://:hunter2@10.0.0.5:6379\n");
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    expect(err?.message).toMatch(/evolve\.config\.yaml:3:.*evaluation\.redis.*EVOLVE_REDIS_PASSWORD/);
+    expect(() => parseConfig("evaluation:\n  redis: http://h:1\n")).toThrow(/evaluation\.redis/);
   });
 });
 
