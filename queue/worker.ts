@@ -40,7 +40,7 @@ export interface QueueWorker {
   close(): Promise<void>;
 }
 
-/** Pools by limits: jobs of one run share one; a run with other limits gets its own. */
+/** Pools kept by limits: jobs of one run share one; a run with other limits gets its own. */
 const MAX_POOLS = 2;
 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
@@ -51,35 +51,24 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const log = options.onLog ?? (() => {});
   const engine = engineVersion();
   const id = `${hostname()}:${process.pid}`;
-  const pools = new Map<string, Sandbox>();
-  const poolFor = (limits: EvalJob["limits"]): Sandbox => {
+  const pools = new Map<string, PoolEntry>();
+  const poolFor = (limits: EvalJob["limits"]): PoolEntry => {
     const key = `${limits.timeoutMs}:${limits.memoryMb}`;
-    let pool = pools.get(key);
-    if (pool === undefined) {
-      if (pools.size >= MAX_POOLS) {
-        const [oldest, old] = pools.entries().next().value as [string, Sandbox];
-        pools.delete(oldest);
-        void old.destroy();
+    let entry = pools.get(key);
+    if (entry === undefined) {
+      // Only an idle pool is shut down for a new one: a job running on it would turn into crashes.
+      const idle = [...pools].find(([, e]) => e.busy === 0);
+      if (pools.size >= MAX_POOLS && idle !== undefined) {
+        pools.delete(idle[0]);
+        void idle[1].pool.destroy();
       }
-      pool = createSandbox({ workers: concurrency, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb });
-      pools.set(key, pool);
+      entry = { pool: createSandbox({ workers: concurrency, timeoutMs: limits.timeoutMs, memoryMb: limits.memoryMb }), busy: 0 };
+      pools.set(key, entry);
     }
-    return pool;
+    return entry;
   };
 
-  const process_ = async (job: Job): Promise<EvalResult> => {
-    const problem = jobProblem(job.data);
-    if (problem !== null) throw new UnrecoverableError(`worker ${id} refused job ${job.id}: ${problem}`);
-    const data = job.data as EvalJob;
-    if (data.engine !== engine) {
-      throw new UnrecoverableError(`worker ${id} refused job ${job.id}: it runs engine ${engine} and the job comes from engine ${data.engine}; run the same evolve build on the coordinator and every worker`);
-    }
-    if (options.suiteHash !== undefined && data.suiteHash !== options.suiteHash) {
-      throw new UnrecoverableError(`worker ${id} refused job ${job.id}: it is pinned to suite ${options.suiteHash} and the job's suite is ${data.suiteHash}`);
-    }
-    const outcomes = await poolFor(data.limits).run(data.code, data.calls, { coverage: data.coverage });
-    return { engine, worker: id, outcomes: toWire(outcomes) };
-  };
+  const process_ = processor({ id, engine, suiteHash: options.suiteHash, poolFor });
 
   const worker = new Worker(QUEUE_NAME, process_, {
     connection,
@@ -112,8 +101,34 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     engine,
     async close() {
       await worker.close();
-      await Promise.all([...pools.values()].map((p) => p.destroy()));
+      await Promise.all([...pools.values()].map((e) => e.pool.destroy()));
       pools.clear();
     },
+  };
+}
+
+type PoolEntry = { pool: Sandbox; busy: number };
+
+/** The job handler: refuse what this worker must not run, run the rest on a pool with the job's limits. */
+function processor(o: { id: string; engine: string; suiteHash: string | undefined; poolFor: (limits: EvalJob["limits"]) => PoolEntry }): (job: Job) => Promise<EvalResult> {
+  const { id, engine } = o;
+  return async (job) => {
+    const problem = jobProblem(job.data);
+    if (problem !== null) throw new UnrecoverableError(`worker ${id} refused job ${job.id}: ${problem}`);
+    const data = job.data as EvalJob;
+    if (data.engine !== engine) {
+      throw new UnrecoverableError(`worker ${id} refused job ${job.id}: it runs engine ${engine} and the job comes from engine ${data.engine}; run the same evolve build on the coordinator and every worker`);
+    }
+    if (o.suiteHash !== undefined && data.suiteHash !== o.suiteHash) {
+      throw new UnrecoverableError(`worker ${id} refused job ${job.id}: it is pinned to suite ${o.suiteHash} and the job's suite is ${data.suiteHash}`);
+    }
+    const entry = o.poolFor(data.limits);
+    entry.busy += 1;
+    try {
+      const outcomes = await entry.pool.run(data.code, data.calls, { coverage: data.coverage });
+      return { engine, worker: id, outcomes: toWire(outcomes) };
+    } finally {
+      entry.busy -= 1;
+    }
   };
 }
