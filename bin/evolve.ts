@@ -43,9 +43,19 @@ program
   .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
   .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
   .option("--no-progress", "no progress bar")
+  .option("--redis <url>", "evaluate candidates on `evolve worker` processes through this Redis (config: evaluation.redis; password: $EVOLVE_REDIS_PASSWORD)")
   .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("--json", "end with one JSON object on stdout (workspace, branch, scores, accepted generations)")
   .action(async (o) => (await import("./commands/run.js")).runCommand(o));
+
+program
+  .command("worker")
+  .description("evaluate candidates for `evolve run --redis URL` coordinators until stopped (SIGINT/SIGTERM finish running jobs first)")
+  .requiredOption("--redis <url>", "redis://host:port or rediss:// (TLS); password in $EVOLVE_REDIS_PASSWORD or the URL")
+  .option("--concurrency <n>", "jobs at once, and sandbox processes (default 2)", positiveInt)
+  .option("--suite <hash>", "refuse jobs from any other golden suite (its Evolve-Suite-Hash)")
+  .option("--lock-ms <n>", "job lock period: a killed worker's job runs elsewhere 1-2 periods later (default 10000)", positiveInt)
+  .action(async (o) => (await import("./commands/worker.js")).workerCommand(o));
 
 program
   .command("eval")

@@ -13,7 +13,7 @@ export type { EvalCache } from "../ledger/index.js";
 
 export async function runEvolution(options: RunOptions): Promise<RunSummary> {
   const opened = await openRun(options);
-  const context = await openRunContext(opened.root, opened.ws.config, options);
+  const context = await openRunContext(opened.root, opened.ws.config, { ...options, suiteHash: opened.ws.suite.hash });
   try {
     return await runLoop(opened, context, options);
   } finally {

@@ -43,6 +43,7 @@ export const ERROR_CODES = {
   "sandbox-fault": { kind: "failed", when: "every case of a tree crashed or timed out: the sandbox or machine, not the agent, is at fault: data.commit, kinds" },
   "stale-candidate": { kind: "refused", when: "a held candidate no longer applies to the branch tip, or no longer improves it: data.id, path, reason" },
   "run-interrupted": { kind: "failed", when: "the branch or work tree changed under a running evolve run: data.branch, expected, actual, paths" },
+  queue: { kind: "failed", when: "distributed evaluation stopped: Redis unreachable past the limit, no worker connected, or a worker refused or failed a job: data.redis (password redacted), reason" },
   internal: { kind: "failed", when: "an invariant broke: a bug in evolve" },
 } as const satisfies Record<string, { kind: ErrorKind; when: string }>;
 

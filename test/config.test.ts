@@ -40,6 +40,7 @@ describe("parseConfig", () => {
       interactions: { record: true, maxSizeMb: 1024 },
       serve: { host: "127.0.0.1", port: 8080, maxRequestBytes: 1048576, maxConcurrent: 4, reloadMs: 1000 },
       watch: { debounceMs: 1000, badFeedback: 5 },
+      evaluation: {},
       sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
       model: { provider: "none" },
       history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },

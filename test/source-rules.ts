@@ -17,6 +17,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   interactions: 1,
   snapshots: 1,
   "golden-tests": 2,
+  queue: 2,
   workspace: 3,
   agent: 4,
   history: 5,
@@ -38,7 +39,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
 export const NOT_SOURCE = new Set(["node_modules", "dist", "test", "examples", "workspaces", "docs", "bench-results", "snapshots-out"]);
 
 /** Packages only one folder may import. */
-export const CONFINED_PACKAGES: Readonly<Record<string, string>> = { "isomorphic-git": "ledger" };
+export const CONFINED_PACKAGES: Readonly<Record<string, string>> = { "isomorphic-git": "ledger", bullmq: "queue", ioredis: "queue" };
 
 /**
  * The ledger's plumbing, which other folders may not import: the file system client, caches and ref
@@ -107,7 +108,7 @@ function checkImport(file: string, top: string, layer: number, specifier: string
   if (!specifier.startsWith(".")) {
     const pkg = specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : specifier.split("/")[0]!;
     const home = CONFINED_PACKAGES[pkg];
-    return home !== undefined && home !== top ? [{ file, specifier, rule: `${pkg} may be imported only under ${home}/ (use a ledger function)` }] : [];
+    return home !== undefined && home !== top ? [{ file, specifier, rule: `${pkg} may be imported only under ${home}/ (use ${home === "ledger" ? "a ledger function" : `a function of ${home}/`})` }] : [];
   }
   const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
   const targetTop = target.split("/")[0]!;

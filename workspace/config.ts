@@ -101,6 +101,15 @@ export interface EvolveConfig {
     /** Start a cycle once this many new interactions got bad feedback (0 = never). */
     badFeedback: number;
   };
+  /** Where candidates are evaluated: the local sandbox pool (default), or queue workers. */
+  evaluation: {
+    /**
+     * Redis URL of the evaluation queue (`redis://host:port`, `rediss://` for TLS): candidates are
+     * run by `evolve worker` processes. A password goes in $EVOLVE_REDIS_PASSWORD, never in this
+     * committed file.
+     */
+    redis?: string;
+  };
   sandbox: {
     /** Per-case time limit. */
     timeoutMs: number;
@@ -168,6 +177,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
     minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
   },
   interactions: { record: true, maxSizeMb: 1024 },
+  evaluation: {},
   serve: { host: "127.0.0.1", port: 8080, maxRequestBytes: 1048576, maxConcurrent: 4, reloadMs: 1000 },
   watch: { debounceMs: 1000, badFeedback: 5 },
   sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
@@ -210,6 +220,7 @@ const CONFIG_SCHEMA = section({
       errorRate: { type: "number", minimum: 0, maximum: 1 },
       userSatisfaction: { type: "number", minimum: 1, maximum: 5 },
     }),
+  evaluation: section({ redis: { type: "string", pattern: "^rediss?://", description: "a redis:// or rediss:// URL" } }),
     minSamples: int(1),
   }),
   interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
@@ -251,8 +262,18 @@ export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveCo
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
     throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
   }
+  checkRedis(src, (user.evaluation as { redis?: string } | undefined)?.redis);
   const config = merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
   return withSchedule(src, config);
+}
+
+/** A committed config is no place for a password: refuse one, naming where it should go instead. */
+function checkRedis(src: YamlSource, redis: string | undefined): void {
+  if (redis === undefined) return;
+  if (!URL.canParse(redis)) throw inputError(src, ["evaluation", "redis"], "not a URL; expected redis://host:port");
+  if (new URL(redis).password !== "") {
+    throw inputError(src, ["evaluation", "redis"], "holds a password; remove it and set $EVOLVE_REDIS_PASSWORD on the coordinator and the workers");
+  }
 }
 
 /** `reflection.interval` written as a duration is a wall-clock schedule; the generation count keeps its default. */
@@ -390,6 +411,9 @@ export function renderDefaultConfig(agentName: string): string {
     ["watch:"],
     [`  debounceMs: ${d.watch.debounceMs}`, "quiet time after a file change before re-measuring"],
     [`  badFeedback: ${d.watch.badFeedback}`, "new bad interactions that start a cycle (0 = never)"],
+    [""],
+    ["# evaluation:"],
+    ['#   redis: "redis://10.0.0.5:6379"', "evaluate candidates on `evolve worker` processes (password: $EVOLVE_REDIS_PASSWORD)"],
     [""],
     ["sandbox:"],
     [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],

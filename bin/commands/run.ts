@@ -31,6 +31,7 @@ export interface RunFlags {
   model?: string;
   baseUrl?: string;
   threads?: number;
+  redis?: string;
   wait?: boolean | string;
 }
 
@@ -54,6 +55,7 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
         approveLarge: flags.approveLarge,
         proposer: flags.proposer,
         model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
+        ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
         onEvent: render.event,
       },
       {

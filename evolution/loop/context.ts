@@ -6,7 +6,7 @@
  */
 import type { EvolveConfig } from "../../workspace/config.js";
 import { WorkspaceError } from "../../workspace/open.js";
-import { createSandbox } from "../../sandbox/pool.js";
+import { openSandbox } from "../../queue/index.js";
 import type { Sandbox } from "../../sandbox/pool.js";
 import { openEvalCache } from "../../ledger/index.js";
 import type { EvalCache } from "../../ledger/index.js";
@@ -43,7 +43,11 @@ export function hasModel(settings: ProviderSettings): boolean {
   return settings.provider !== "node-llama-cpp" || settings.model !== undefined;
 }
 
-export async function openRunContext(root: string, config: EvolveConfig, options: { proposer?: "builtin" | "llm" | "mixed"; model?: ProviderFlags }): Promise<RunContext> {
+export async function openRunContext(
+  root: string,
+  config: EvolveConfig,
+  options: { proposer?: "builtin" | "llm" | "mixed"; model?: ProviderFlags; redis?: string | undefined; suiteHash?: string },
+): Promise<RunContext> {
   const model = resolveSettings(config.model, options.model ?? {}, { workspace: root });
   const proposer = options.proposer ?? "builtin";
   let provider: Provider | null = null;
@@ -64,7 +68,8 @@ export async function openRunContext(root: string, config: EvolveConfig, options
     await provider?.close();
     throw e;
   });
-  const sandbox = createSandbox({ workers: config.sandbox.workers, timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb });
+  // Local pool, or `evolve worker` processes through Redis: the loop cannot tell which it got.
+  const sandbox = openSandbox({ redis: options.redis ?? config.evaluation.redis, suiteHash: options.suiteHash ?? "", workers: config.sandbox.workers, timeoutMs: config.sandbox.timeoutMs, memoryMb: config.sandbox.memoryMb });
   const held = provider;
   return {
     sandbox,

@@ -41,6 +41,7 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
   let pending = 0; // reserved sandbox slots: building or running
   let used = 0; // this round's slots: evaluated or pending
   let exhausted = false;
+  const proposed = new Map<Candidate, number>();
   const room = () => used < state.settings.perGeneration && state.counts.evaluated + pending < state.settings.budget;
   const finish = async (t: Tried): Promise<void> => {
     const judged = await approvalGate(t, base.config.safety.approvalAboveLines, state.settings);
@@ -57,6 +58,7 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
     while (!room() && pending > 0) await Promise.race([...busy, ...running]);
     if (!room()) break;
     const c = pull(state, sources);
+    if (c !== null) proposed.set(c, proposed.size);
     if (c === null) {
       exhausted = sources.every((s) => s.exhausted());
       break;
@@ -105,6 +107,9 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
   }
   await building;
   await Promise.all(running);
+  // Back into proposal order: which sandbox run ends first (a local worker, a queue worker on
+  // another machine) must not decide between equally ranked candidates or the attempts' order.
+  tried.sort((a, b) => (proposed.get(a.candidate) ?? 0) - (proposed.get(b.candidate) ?? 0));
   return { tried, exhausted };
 }
 

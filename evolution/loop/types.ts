@@ -24,6 +24,8 @@ export interface RunOptions {
   proposer?: "builtin" | "llm" | "mixed";
   /** Overrides of the config's `model` section (--provider, --model, --base-url, --threads). */
   model?: ProviderFlags;
+  /** Evaluate candidates on `evolve worker` processes through this Redis (overrides `evaluation.redis`). */
+  redis?: string;
 }
 
 /** Why a run stopped; the summary names it. */
