@@ -16,15 +16,19 @@
  *   node dist/bench/history.js [--quick] [--json]
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { exampleFiles, initWorkspace } from "../workspace/init.js";
-import { commitChanges, firstParentLog, formatMessage, readFileAt } from "../ledger/index.js";
+import { initWorkspace } from "../workspace/init.js";
+import { commitChanges, firstParentLog, readFileAt } from "../ledger/index.js";
+import { buildHistory, generationMessage } from "./history-repo.js";
+
+export { buildHistory } from "./history-repo.js";
 import { bisectRange } from "../history/bisect-search.js";
 import type { Verdict } from "../history/bisect-search.js";
 import { TRAILER } from "../ledger/record.js";
+import { GENERATION_INDEX_PATH } from "../ledger/generation-index.js";
 import { createRng } from "../evolution/rng.js";
 
 /** How much work each benchmark does. */
@@ -35,6 +39,27 @@ export interface HistoryOptions {
   say?: (line: string) => void;
   /** Seed of the planted regression (default 7). */
   seed?: number;
+  /**
+   * The dist/ directory of another build of evolve (default: $EVOLVE_BENCH_BASELINE): commit + tag
+   * and bisect are then also measured with its ledger, in the same run, as "before".
+   */
+  baseline?: string;
+  /** History sizes to log (default 1,000, 10,000 and 100,000; --quick leaves out 100,000). */
+  sizes?: readonly number[];
+}
+
+/** The modules a baseline build provides. */
+interface Baseline {
+  commitChanges: typeof commitChanges;
+  bisectRange: typeof bisectRange;
+  readFileAt: typeof readFileAt;
+}
+
+async function loadBaseline(dir: string | undefined): Promise<Baseline | null> {
+  if (dir === undefined || dir === "") return null;
+  const ledger = (await import(pathToFileURL(path.join(path.resolve(dir), "ledger", "index.js")).href)) as Baseline;
+  const search = (await import(pathToFileURL(path.join(path.resolve(dir), "history", "bisect-search.js")).href)) as Pick<Baseline, "bisectRange">;
+  return { commitChanges: ledger.commitChanges, readFileAt: ledger.readFileAt, bisectRange: search.bisectRange };
 }
 
 /** Milliseconds of one operation, ours beside native git's, and ours / native. */
@@ -47,13 +72,17 @@ export interface Timing {
 /** What historyBench measured. */
 export interface HistoryResult {
   /** One generation: commit one changed file with evolve's message and trailers, tag it gen-N. */
-  commitTag: Timing & { samples: number };
+  commitTag: Timing & { samples: number; baselineMs: number | null };
   /** The log of a history of `generations` commits, in process and through the CLI. */
   log: Array<{
     generations: number;
     repeats: number;
-    /** firstParentLog in this process: commits, tags and trailers. */
+    /** firstParentLog in this process: commits, tags and trailers (the index already built). */
     ours: Timing;
+    /** The first firstParentLog, with no generation index: packs read in bulk, the index written. */
+    coldMs: number;
+    /** Size of .git/evolve/generation-index afterwards. */
+    indexBytes: number;
     /** `evolve log --json` as a user runs it (node start-up included). */
     cli: Timing;
   }>;
@@ -67,6 +96,8 @@ export interface HistoryResult {
     /** Ends trusted, as `git bisect run` trusts them: the same work as native. */
     oursTrusted: { evaluations: number; ms: number };
     native: { evaluations: number; ms: number };
+    /** The baseline build's bisect with ends trusted, measured in the same run (null: no baseline). */
+    baselineTrusted: { evaluations: number; ms: number } | null;
     /** oursTrusted.ms / native.ms. */
     ratio: number;
   };
@@ -109,35 +140,21 @@ async function timed<T>(f: () => Promise<T> | T): Promise<{ ms: number; value: T
   return { ms: performance.now() - t0, value };
 }
 
-/** An evolve-like commit message: subject, one body line, the trailers an accepted generation carries. */
-function generationMessage(n: number): string {
-  const score = round(Math.min(1, 0.5 + n / 20_000), 4);
-  return formatMessage(`evolve: gen ${n}: literal in agent/params.json`, `- agent/params.json: generation ${n - 1} -> ${n}`, [
-    [TRAILER.generation, String(n)],
-    [TRAILER.parentScore, String(score)],
-    [TRAILER.score, String(score)],
-    [TRAILER.delta, "+0"],
-    [TRAILER.action, "parameter-adjustment"],
-    [TRAILER.proposer, "builtin"],
-    [TRAILER.operator, "param-adjust"],
-    [TRAILER.fixed, "none"],
-    [TRAILER.suiteHash, `sha256:${"0".repeat(64)}`],
-    [TRAILER.model, "none"],
-    [TRAILER.seed, "1"],
-    [TRAILER.candidates, "32"],
-    [TRAILER.metrics, JSON.stringify({ score, holdout: null, passed: 14, failed: 14, total: 28, evalMs: 40 })],
-  ]);
-}
-
 // --- commit + tag per generation ---
 
-async function benchCommitTag(samples: number, say: (s: string) => void): Promise<HistoryResult["commitTag"]> {
+async function benchCommitTag(samples: number, say: (s: string) => void, baseline: Baseline | null): Promise<HistoryResult["commitTag"]> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "evolve-bench-commit-"));
   try {
     const ours = path.join(tmp, "ours");
     const native = path.join(tmp, "native");
+    const before = path.join(tmp, "before");
     await initWorkspace(ours, { example: "textkit" });
     await initWorkspace(native, { example: "textkit" });
+    if (baseline !== null) await initWorkspace(before, { example: "textkit" });
+    // With an index present, each commit also appends itself to it (the hook this run measures).
+    await firstParentLog(ours, "HEAD");
+    const baselineMs: number[] = [];
+    let beforeParent = baseline === null ? "" : run("git", ["rev-parse", "HEAD"], before).trim();
     const file = "agent/params.json";
     const base = readFileSync(path.join(ours, file), "utf8");
     const params = JSON.parse(base) as Record<string, unknown>;
@@ -157,66 +174,36 @@ async function benchCommitTag(samples: number, say: (s: string) => void): Promis
         run("git", ["tag", "-a", `gen-${n}`, "-F", "-"], native, `generation ${n}\n`);
       });
       nativeMs.push(b.ms);
+      if (baseline !== null) {
+        const c = await timed(() => baseline.commitChanges(before, { branch: "main", parent: beforeParent, changes: new Map([[file, text]]), message, tagName: `gen-${n}`, tagMessage: `generation ${n}` }));
+        beforeParent = c.value.commit;
+        baselineMs.push(c.ms);
+      }
     }
     // Same content, same messages: the two histories must hold the same trees.
     const treeOf = (dir: string) => run("git", ["rev-parse", "HEAD^{tree}"], dir).trim();
     if (treeOf(ours) !== treeOf(native)) throw new Error("commit bench: ours and native ended at different trees");
     if (run("git", ["status", "--porcelain"], ours) !== "") throw new Error("commit bench: our work tree is not clean after committing");
+    if (!existsSync(path.join(ours, ".git", GENERATION_INDEX_PATH))) throw new Error("commit bench: the generation index is missing");
     const t = timing(oursMs, nativeMs);
-    say(`  commit + tag, ${samples} generations: ours ${t.oursMs} ms, native ${t.nativeMs} ms (ratio ${t.ratio})`);
-    return { ...t, samples };
+    const before_ = baselineMs.length > 0 ? round(median(baselineMs)) : null;
+    say(`  commit + tag, ${samples} generations: ours ${t.oursMs} ms, native ${t.nativeMs} ms (ratio ${t.ratio})${before_ === null ? "" : `; baseline build ${before_} ms`}`);
+    return { ...t, samples, baselineMs: before_ };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-// --- long histories ---
-
-/**
- * A workspace whose branch has generations 0..n (each tagged gen-N, annotated) written by
- * fast-import. `state.txt` reads "good" before generation `firstBad`, "bad" from it on.
- */
-export function buildHistory(dir: string, n: number, firstBad: number): void {
-  run("git", ["init", "-q", "-b", "main", dir], os.tmpdir());
-  const chunks: Buffer[] = [];
-  const put = (s: string | Buffer) => chunks.push(typeof s === "string" ? Buffer.from(s, "utf8") : s);
-  const data = (s: string) => {
-    const b = Buffer.from(s, "utf8");
-    put(`data ${b.length}\n`);
-    put(b);
-    put("\n");
-  };
-  const when = 1_700_000_000;
-  for (let g = 0; g <= n; g++) {
-    put(`commit refs/heads/main\nmark :${g + 1}\n`);
-    put(`author evolve <evolve@localhost> ${when + g} +0000\ncommitter evolve <evolve@localhost> ${when + g} +0000\n`);
-    data(g === 0 ? formatMessage("evolve: gen 0: initial agent", "", [[TRAILER.generation, "0"], [TRAILER.action, "init"]]) : generationMessage(g));
-    if (g === 0) {
-      for (const [p, text] of exampleFiles("textkit")) {
-        put(`M 100644 inline ${p}\n`);
-        data(text);
-      }
-    } else {
-      put(`from :${g}\n`);
-      put("M 100644 inline agent/params.json\n");
-      data(`{ "generation": ${g} }\n`);
-    }
-    if (g === 0 || g === firstBad) {
-      put("M 100644 inline state.txt\n");
-      data(g < firstBad ? "good\n" : "bad\n");
-    }
-    put(`tag gen-${g}\nfrom :${g + 1}\ntagger evolve <evolve@localhost> ${when + g} +0000\n`);
-    data(`generation ${g}\n`);
-  }
-  put("done\n");
-  run("git", ["fast-import", "--quiet", "--done"], dir, Buffer.concat(chunks));
-  run("git", ["reset", "--hard", "-q", "main"], dir);
-}
+// --- long histories (written by history-repo.ts) ---
 
 async function benchLog(dir: string, generations: number, repeats: number, say: (s: string) => void): Promise<HistoryResult["log"][number]> {
   const ours: number[] = [];
   const cli: number[] = [];
   const native: number[] = [];
+  rmSync(path.join(dir, ".git", "evolve"), { recursive: true, force: true });
+  const cold = await timed(() => firstParentLog(dir, "HEAD"));
+  if (cold.value.length !== generations + 1) throw new Error(`log bench: the cold firstParentLog gave ${cold.value.length} entries`);
+  const indexBytes = statSync(path.join(dir, ".git", GENERATION_INDEX_PATH)).size;
   for (let i = 0; i < repeats; i++) {
     const a = await timed(() => firstParentLog(dir, "HEAD"));
     if (a.value.length !== generations + 1 || a.value[0]?.trailers.get(TRAILER.generation) !== String(generations)) throw new Error(`log bench: firstParentLog gave ${a.value.length} entries`);
@@ -230,12 +217,12 @@ async function benchLog(dir: string, generations: number, repeats: number, say: 
     if (!c.value.includes(`Evolve-Generation: ${generations}\n`)) throw new Error("log bench: native git log lacks the trailers");
     native.push(c.ms);
   }
-  const result = { generations, repeats, ours: timing(ours, native), cli: timing(cli, native) };
-  say(`  log of ${generations} generations: ours ${result.ours.oursMs} ms in process, ${result.cli.oursMs} ms via evolve log --json; native ${result.ours.nativeMs} ms (ratios ${result.ours.ratio}, ${result.cli.ratio})`);
+  const result = { generations, repeats, ours: timing(ours, native), cli: timing(cli, native), coldMs: round(cold.ms), indexBytes };
+  say(`  log of ${generations} generations: ours ${result.ours.oursMs} ms in process (cold, building the index: ${result.coldMs} ms), ${result.cli.oursMs} ms via evolve log --json; native ${result.ours.nativeMs} ms (ratios ${result.ours.ratio}, ${result.cli.ratio})`);
   return result;
 }
 
-async function benchBisect(dir: string, generations: number, firstBad: number, repeats: number, say: (s: string) => void): Promise<HistoryResult["bisect"]> {
+async function benchBisect(dir: string, generations: number, firstBad: number, repeats: number, say: (s: string) => void, baseline: Baseline | null): Promise<HistoryResult["bisect"]> {
   const expected = run("git", ["rev-parse", `gen-${firstBad}^{commit}`], dir).trim();
   const isGood = async (commit: string): Promise<Verdict> => {
     return (await readFileAt(dir, commit, "state.txt"))?.trim() === "good";
@@ -243,7 +230,14 @@ async function benchBisect(dir: string, generations: number, firstBad: number, r
   const ours: Array<{ ms: number; evaluations: number }> = [];
   const trusted: Array<{ ms: number; evaluations: number }> = [];
   const native: Array<{ ms: number; evaluations: number }> = [];
+  const before: Array<{ ms: number; evaluations: number }> = [];
   for (let i = 0; i < repeats; i++) {
+    if (baseline !== null) {
+      const isGoodBefore = async (commit: string): Promise<Verdict> => (await baseline.readFileAt(dir, commit, "state.txt"))?.trim() === "good";
+      const z = await timed(() => baseline.bisectRange(dir, { good: "gen-0", bad: "HEAD" }, isGoodBefore, { knownGood: true, knownBad: true }));
+      if (z.value.firstBad !== expected) throw new Error(`bisect bench: the baseline found ${z.value.firstBad}, planted ${expected}`);
+      before.push({ ms: z.ms, evaluations: z.value.evaluations });
+    }
     const a = await timed(() => bisectRange(dir, { good: "gen-0", bad: "HEAD" }, isGood));
     if (a.value.firstBad !== expected) throw new Error(`bisect bench: ours found ${a.value.firstBad}, planted ${expected}`);
     ours.push({ ms: a.ms, evaluations: a.value.evaluations });
@@ -263,9 +257,9 @@ async function benchBisect(dir: string, generations: number, firstBad: number, r
     native.push({ ms: c.ms, evaluations: (c.value.match(/^running /gm) ?? []).length });
   }
   const pick = (xs: typeof ours) => ({ evaluations: median(xs.map((x) => x.evaluations)), ms: round(median(xs.map((x) => x.ms))) });
-  const result = { generations, firstBad, repeats, ours: pick(ours), oursTrusted: pick(trusted), native: pick(native), ratio: 0 };
+  const result = { generations, firstBad, repeats, ours: pick(ours), oursTrusted: pick(trusted), native: pick(native), baselineTrusted: before.length > 0 ? pick(before) : null, ratio: 0 };
   result.ratio = round(result.oursTrusted.ms / result.native.ms, 3);
-  say(`  bisect over ${generations} generations (first bad gen-${firstBad}): ours ${result.ours.evaluations} evaluations ${result.ours.ms} ms (ends trusted: ${result.oursTrusted.evaluations}, ${result.oursTrusted.ms} ms); git bisect run ${result.native.evaluations} evaluations ${result.native.ms} ms`);
+  say(`  bisect over ${generations} generations (first bad gen-${firstBad}): ours ${result.ours.evaluations} evaluations ${result.ours.ms} ms (ends trusted: ${result.oursTrusted.evaluations}, ${result.oursTrusted.ms} ms); git bisect run ${result.native.evaluations} evaluations ${result.native.ms} ms${result.baselineTrusted === null ? "" : `; baseline build (ends trusted) ${result.baselineTrusted.ms} ms`}`);
   return result;
 }
 
@@ -275,19 +269,21 @@ export async function historyBench(options: HistoryOptions = {}): Promise<Histor
   const say = options.say ?? (() => {});
   const quick = options.quick === true;
   const rng = createRng(options.seed ?? 7);
-  const commitTag = await benchCommitTag(quick ? 10 : 30, say);
+  const baseline = await loadBaseline(options.baseline ?? process.env["EVOLVE_BENCH_BASELINE"]);
+  if (baseline !== null) say(`  baseline build: ${options.baseline ?? process.env["EVOLVE_BENCH_BASELINE"]}`);
+  const commitTag = await benchCommitTag(quick ? 10 : 30, say, baseline);
   const tmp = mkdtempSync(path.join(os.tmpdir(), "evolve-bench-history-"));
   try {
     const log: HistoryResult["log"] = [];
     let bisect: HistoryResult["bisect"] | undefined;
-    for (const n of [1_000, 10_000]) {
+    for (const n of options.sizes ?? (quick ? [1_000, 10_000] : [1_000, 10_000, 100_000])) {
       const dir = path.join(tmp, `h${n}`);
       const firstBad = 1 + rng.int(n);
       const built = await timed(() => buildHistory(dir, n, firstBad));
-      say(`  built ${n} generations with git fast-import in ${round(built.ms)} ms`);
-      // evolve log over 10,000 generations takes seconds: one run of each keeps the bench short.
-      log.push(await benchLog(dir, n, n > 1_000 ? 1 : quick ? 2 : 3, say));
-      if (n === 1_000) bisect = await benchBisect(dir, n, firstBad, quick ? 3 : 5, say);
+      say(`  built ${n} generations (one pack, packed tags) in ${round(built.ms)} ms`);
+      log.push(await benchLog(dir, n, n > 10_000 ? 1 : quick ? 2 : 3, say));
+      if (n === 1_000) bisect = await benchBisect(dir, n, firstBad, quick ? 3 : 5, say, baseline);
+      rmSync(dir, { recursive: true, force: true });
     }
     return { commitTag, log, bisect: bisect!, wallMs: round(performance.now() - started) };
   } finally {
@@ -299,13 +295,16 @@ export async function historyBench(options: HistoryOptions = {}): Promise<Histor
 export function historyTable(r: HistoryResult): string {
   const rows: string[][] = [["history benchmark", "ours", "native git", "ours / native"]];
   rows.push([`commit + tag, per generation (${r.commitTag.samples})`, `${r.commitTag.oursMs} ms`, `${r.commitTag.nativeMs} ms`, String(r.commitTag.ratio)]);
+  if (r.commitTag.baselineMs !== null) rows.push(["commit + tag, baseline build", `${r.commitTag.baselineMs} ms`, "", ""]);
   for (const l of r.log) {
     rows.push([`log ${l.generations} generations, in process`, `${l.ours.oursMs} ms`, `${l.ours.nativeMs} ms`, String(l.ours.ratio)]);
+    rows.push([`log ${l.generations} generations, in process, no index yet`, `${l.coldMs} ms`, "", ""]);
     rows.push([`log ${l.generations} generations, evolve log --json`, `${l.cli.oursMs} ms`, `${l.cli.nativeMs} ms`, String(l.cli.ratio)]);
   }
   const b = r.bisect;
   rows.push([`bisect ${b.generations} generations, ends trusted`, `${b.oursTrusted.ms} ms, ${b.oursTrusted.evaluations} evals`, `${b.native.ms} ms, ${b.native.evaluations} evals`, String(b.ratio)]);
   rows.push([`bisect ${b.generations} generations, ends verified`, `${b.ours.ms} ms, ${b.ours.evaluations} evals`, "", ""]);
+  if (b.baselineTrusted !== null) rows.push([`bisect ${b.generations} generations, ends trusted, baseline build`, `${b.baselineTrusted.ms} ms, ${b.baselineTrusted.evaluations} evals`, "", ""]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }

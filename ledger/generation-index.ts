@@ -46,7 +46,14 @@ interface Loaded {
 // One parsed file per git directory, reused while the file's size and mtime are unchanged.
 const loaded = new Map<string, Loaded>();
 
+/**
+ * EVOLVE_GENERATION_INDEX=off: neither read nor write the index (every history read goes to git).
+ * For proving that everything compared with native git holds without it, and for measuring it.
+ */
+const disabled = (): boolean => process.env["EVOLVE_GENERATION_INDEX"] === "off";
+
 function load(gitdir: string): Loaded {
+  if (disabled()) return { buffer: Buffer.alloc(0), records: new Map(), rewrite: false, size: -1, mtimeMs: -1 };
   const path = join(gitdir, GENERATION_INDEX_PATH);
   const stat = statSync(path, { throwIfNoEntry: false });
   const previous = loaded.get(gitdir);
@@ -138,7 +145,7 @@ export function openGenerationIndex(gitdir: string): IndexedObjects {
       return object;
     },
     save() {
-      if (added.size === 0 && !file.rewrite) return;
+      if (disabled() || (added.size === 0 && !file.rewrite)) return;
       try {
         if (file.rewrite) {
           const all = new Map<string, RawObject>();
@@ -215,6 +222,7 @@ function appendRecords(gitdir: string, objects: ReadonlyMap<string, RawObject>):
  * throws (a missed update only means the next reader reads git for that commit).
  */
 export function indexNewObjects(gitdir: string, objects: ReadonlyArray<{ readonly type: string; readonly oid: string; readonly content: Buffer }>): void {
+  if (disabled()) return;
   try {
     const wanted = new Map<string, RawObject>();
     for (const o of objects) if (o.type === "commit" || o.type === "tag") wanted.set(o.oid, { type: o.type, content: o.content });

@@ -36,6 +36,21 @@ export interface Pack {
   matching(prefix: string): string[];
 }
 
+/** A pack and its index in memory, with where the index's tables start. */
+interface PackData {
+  readonly path: string;
+  readonly idx: Buffer;
+  readonly pack: Buffer;
+  readonly count: number;
+  readonly names: number;
+  readonly offsets: number;
+  readonly large: number;
+  readonly damaged: (what: string) => never;
+  readonly readBase: (oid: string) => RawObject | undefined;
+  /** Pack offset -> inflated object, for delta bases read more than once. */
+  readonly bases: Map<number, RawObject>;
+}
+
 /**
  * Open `pack-X.pack` by its index path `pack-X.idx`. `readBase` resolves a REF_DELTA base that
  * lives outside this pack (a thin pack completed by another); it may return undefined.
@@ -51,89 +66,16 @@ export function openPack(idxPath: string, readBase: (oid: string) => RawObject |
   if (pack.length < 12 || pack.toString("latin1", 0, 4) !== "PACK") damaged("no PACK header");
   const count = idx.readUInt32BE(8 + 255 * 4);
   const names = 8 + 1024;
-  const offsets = names + count * 24;
-  const large = offsets + count * 4;
-  if (idx.length < large + 40) damaged("index shorter than its object count");
-
-  const find = (oid: Buffer): number => {
-    const first = oid[0]!;
-    let lo = first === 0 ? 0 : idx.readUInt32BE(8 + (first - 1) * 4);
-    let hi = idx.readUInt32BE(8 + first * 4);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = idx.compare(oid, 0, 20, names + mid * 20, names + mid * 20 + 20);
-      if (c === 0) return mid;
-      if (c < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return -1;
-  };
-  const offsetOf = (i: number): number => {
-    const v = idx.readUInt32BE(offsets + i * 4);
-    if ((v & 0x80000000) === 0) return v;
-    const at = large + (v & 0x7fffffff) * 8;
-    if (at + 8 > idx.length) damaged("large offset out of range");
-    return Number(idx.readBigUInt64BE(at));
-  };
-
-  // Pack offset -> inflated object, for delta bases read more than once in one chain walk.
-  const bases = new Map<number, RawObject>();
-  const readAt = (start: number, depth: number): RawObject => {
-    if (depth > MAX_CHAIN) damaged(`delta chain longer than ${MAX_CHAIN}`);
-    const cached = bases.get(start);
-    if (cached) return cached;
-    let at = start;
-    if (at >= pack.length - 20) damaged(`offset ${at} beyond the end`);
-    let byte = pack[at++]!;
-    const kind = (byte >> 4) & 7;
-    let size = byte & 15;
-    for (let shift = 4; byte & 0x80; shift += 7) {
-      byte = pack[at++]!;
-      size += (byte & 0x7f) * 2 ** shift;
-    }
-    let base: RawObject | undefined;
-    if (kind === OFS_DELTA) {
-      byte = pack[at++]!;
-      let back = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = pack[at++]!;
-        back = (back + 1) * 128 + (byte & 0x7f);
-      }
-      if (back <= 0 || back > start) damaged(`delta base offset out of range at ${start}`);
-      base = readAt(start - back, depth + 1);
-    } else if (kind === REF_DELTA) {
-      const baseOid = pack.subarray(at, at + 20);
-      at += 20;
-      const i = find(baseOid);
-      base = i >= 0 ? readAt(offsetOf(i), depth + 1) : readBase(baseOid.toString("hex"));
-      if (base === undefined) damaged(`delta base ${baseOid.toString("hex")} not found`);
-    }
-    const data = inflate(pack, at, size, damaged);
-    let object: RawObject;
-    if (base !== undefined) object = { type: base.type, content: applyDelta(base.content, data, damaged) };
-    else {
-      const type = TYPES[kind];
-      if (type === undefined) damaged(`unknown object type ${kind} at ${start}`);
-      object = { type: type!, content: data };
-    }
-    // Bases are kept only while small enough to matter: commits, tags and trees.
-    if (kind !== OFS_DELTA && kind !== REF_DELTA && object.type !== "blob") {
-      if (bases.size > 4096) bases.clear();
-      bases.set(start, object);
-    }
-    return object;
-  };
-
+  const p: PackData = { path: packPath, idx, pack, count, names, offsets: names + count * 24, large: names + count * 28, damaged, readBase, bases: new Map() };
+  if (idx.length < p.large + 40) damaged("index shorter than its object count");
   return {
     path: packPath,
     count,
     read(oid) {
-      const i = find(Buffer.from(oid, "hex"));
-      return i < 0 ? undefined : readAt(offsetOf(i), 0);
+      const i = find(p, Buffer.from(oid, "hex"));
+      return i < 0 ? undefined : readAt(p, offsetOf(p, i), 0);
     },
-    has(oid) {
-      return find(Buffer.from(oid, "hex")) >= 0;
-    },
+    has: (oid) => find(p, Buffer.from(oid, "hex")) >= 0,
     matching(prefix) {
       const out: string[] = [];
       const first = Number.parseInt(prefix.slice(0, 2), 16);
@@ -146,6 +88,75 @@ export function openPack(idxPath: string, readBase: (oid: string) => RawObject |
       return out;
     },
   };
+}
+
+/** Position of `oid` in the index's sorted name table (fan-out, then binary search), or -1. */
+function find(p: PackData, oid: Buffer): number {
+  const first = oid[0]!;
+  let lo = first === 0 ? 0 : p.idx.readUInt32BE(8 + (first - 1) * 4);
+  let hi = p.idx.readUInt32BE(8 + first * 4);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = p.idx.compare(oid, 0, 20, p.names + mid * 20, p.names + mid * 20 + 20);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return -1;
+}
+
+/** Pack offset of the index's object `i` (32-bit, or through the large-offset table). */
+function offsetOf(p: PackData, i: number): number {
+  const v = p.idx.readUInt32BE(p.offsets + i * 4);
+  if ((v & 0x80000000) === 0) return v;
+  const at = p.large + (v & 0x7fffffff) * 8;
+  if (at + 8 > p.idx.length) p.damaged("large offset out of range");
+  return Number(p.idx.readBigUInt64BE(at));
+}
+
+/** The object whose entry starts at pack offset `start`, deltas applied. */
+function readAt(p: PackData, start: number, depth: number): RawObject {
+  const { pack, damaged } = p;
+  if (depth > MAX_CHAIN) damaged(`delta chain longer than ${MAX_CHAIN}`);
+  const cached = p.bases.get(start);
+  if (cached) return cached;
+  let at = start;
+  if (at >= pack.length - 20) damaged(`offset ${at} beyond the end`);
+  let byte = pack[at++]!;
+  const kind = (byte >> 4) & 7;
+  let size = byte & 15;
+  for (let shift = 4; byte & 0x80; shift += 7) {
+    byte = pack[at++]!;
+    size += (byte & 0x7f) * 2 ** shift;
+  }
+  let base: RawObject | undefined;
+  if (kind === OFS_DELTA) {
+    byte = pack[at++]!;
+    let back = byte & 0x7f;
+    while (byte & 0x80) {
+      byte = pack[at++]!;
+      back = (back + 1) * 128 + (byte & 0x7f);
+    }
+    if (back <= 0 || back > start) damaged(`delta base offset out of range at ${start}`);
+    base = readAt(p, start - back, depth + 1);
+  } else if (kind === REF_DELTA) {
+    const baseOid = pack.subarray(at, at + 20);
+    at += 20;
+    const i = find(p, baseOid);
+    base = i >= 0 ? readAt(p, offsetOf(p, i), depth + 1) : p.readBase(baseOid.toString("hex"));
+    if (base === undefined) damaged(`delta base ${baseOid.toString("hex")} not found`);
+  }
+  const data = inflate(pack, at, size, damaged);
+  if (base !== undefined) return { type: base.type, content: applyDelta(base.content, data, damaged) };
+  const type = TYPES[kind];
+  if (type === undefined) return damaged(`unknown object type ${kind} at ${start}`);
+  const object: RawObject = { type, content: data };
+  // Whole objects are kept as delta bases while small enough to matter: commits, tags and trees.
+  if (type !== "blob") {
+    if (p.bases.size > 4096) p.bases.clear();
+    p.bases.set(start, object);
+  }
+  return object;
 }
 
 /** Inflate the zlib stream at `at`, which must give exactly `size` bytes. */

@@ -64,11 +64,11 @@ export function readTagRefs(gitdir: string, peel: (oid: string) => string | unde
     } catch {
       return;
     }
-    for (const e of entries) {
-      const name = sub === "" ? e.name : `${sub}/${e.name}`;
-      if (e.isDirectory()) walk(name);
+    for (const entry of entries) {
+      const name = sub === "" ? entry.name : `${sub}/${entry.name}`;
+      if (entry.isDirectory()) walk(name);
       // Lock files and temporary files are writes in progress, not tags (native git agrees).
-      else if (!name.endsWith(".lock") && !e.name.startsWith(".")) {
+      else if (!name.endsWith(".lock") && !entry.name.startsWith(".")) {
         const oid = readText(join(gitdir, "refs", "tags", name)).trim();
         if (/^[0-9a-f]{40}$/.test(oid)) tags.set(name, { oid });
       }
