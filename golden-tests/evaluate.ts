@@ -34,7 +34,7 @@ export interface BuildSettings {
 }
 
 export function createEvaluator(suite: GoldenSuite, sandbox: Sandbox, settings: BuildSettings): Evaluator {
-  const calls: CaseCall[] = suite.cases.map((c) => ({ id: c.id, tool: c.tool, args: c.args }));
+  const calls: CaseCall[] = suite.cases.map((c) => ({ id: c.id, tool: c.tool, args: c.args, ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}) }));
   const byId = new Map(suite.cases.map((c) => [c.id, c]));
   const custom = createCustomAssertionRunner(suite);
   const buildOptions = { allowImports: [...settings.allowImports] };

@@ -79,6 +79,8 @@ export interface EvolveConfig {
   sandbox: {
     /** Per-case time limit. */
     timeoutMs: number;
+    /** The largest `timeoutMs` a golden case may set for itself. */
+    maxCaseTimeoutMs: number;
     /** Heap limit of a sandbox worker. */
     memoryMb: number;
     workers: number;
@@ -143,7 +145,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
     minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
   },
   interactions: { record: true, maxSizeMb: 1024 },
-  sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
+  sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [] },
   model: { provider: "none" },
   history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
 });
@@ -185,7 +187,7 @@ const CONFIG_SCHEMA = section({
     minSamples: int(1),
   }),
   interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
-  sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
+  sandbox: section({ timeoutMs: int(1), maxCaseTimeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
   model: section({
     provider: { enum: [...MODEL_PROVIDERS] },
     name: { type: "string", minLength: 1 },
@@ -341,6 +343,7 @@ export function renderDefaultConfig(agentName: string): string {
     [""],
     ["sandbox:"],
     [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],
+    [`  maxCaseTimeoutMs: ${d.sandbox.maxCaseTimeoutMs}`, "the most a case's own timeoutMs may ask for"],
     [`  memoryMb: ${d.sandbox.memoryMb}`, "heap limit per sandbox worker"],
     [`  workers: ${d.sandbox.workers}`, "sandbox worker processes"],
     [`  allowImports: ${v(d.sandbox.allowImports)}`, "packages tools may import (none: tools are self-contained)"],

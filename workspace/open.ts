@@ -65,7 +65,7 @@ export async function openWorkspace(root: string, ref = "HEAD"): Promise<Workspa
   const configText = files.get(CONFIG_FILE);
   if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at ${ref}`, "workspace", { dir: root, ref, file: CONFIG_FILE });
   const config = parseConfig(configText, CONFIG_FILE);
-  const suite = loadSuite(files);
+  const suite = loadSuite(files, "golden-tests", { maxCaseTimeoutMs: config.sandbox.maxCaseTimeoutMs });
   // Import custom assertions now, so a syntax error in one is reported with its line before any run.
   await prepareCustomAssertions(suite);
   return { root, commit, tree, files, config, suite };
