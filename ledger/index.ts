@@ -10,6 +10,8 @@ export { formatMessage, parseTrailers, type Trailers } from "./trailers.js";
 export { commitChanges, type CommitOptions, type CommitResult } from "./commit-generation.js";
 export { dirtyPaths, repairWorktree, type RepairReport } from "./worktree.js";
 export { initRepository, type InitOptions } from "./init-repo.js";
+export { commitFirstInPlace, scanFolder, type FolderScan } from "./adopt-repo.js";
+export { userIdentity, type FoundIdentity } from "./identity.js";
 export { appendAttempts, readAttempts, checkAttempt, ATTEMPTS_REF, type AttemptRecord } from "./attempts.js";
 export { openEvalCache, type EvalCache } from "./eval-cache.js";
 export { firstParentLog, tagsByCommit, type LogEntry } from "./log.js";

@@ -38,7 +38,7 @@ describe("parseConfig", () => {
         minSamples: 30,
       },
       interactions: { record: true, maxSizeMb: 1024 },
-      sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [] },
+      sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [], tools: ["agent/tools/*.ts"] },
       model: { provider: "none" },
       history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
     } satisfies EvolveConfig);

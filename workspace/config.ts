@@ -86,6 +86,8 @@ export interface EvolveConfig {
     workers: number;
     /** Packages tools may import (none by default: tools are self-contained). */
     allowImports: string[];
+    /** Globs of the modules whose exported functions are the agent's tools. */
+    tools: string[];
   };
   model: {
     provider: (typeof MODEL_PROVIDERS)[number];
@@ -145,7 +147,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
     minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
   },
   interactions: { record: true, maxSizeMb: 1024 },
-  sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [] },
+  sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [], tools: ["agent/tools/*.ts"] },
   model: { provider: "none" },
   history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
 });
@@ -187,7 +189,7 @@ const CONFIG_SCHEMA = section({
     minSamples: int(1),
   }),
   interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
-  sandbox: section({ timeoutMs: int(1), maxCaseTimeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
+  sandbox: section({ timeoutMs: int(1), maxCaseTimeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS, tools: { ...GLOBS, minItems: 1 } }),
   model: section({
     provider: { enum: [...MODEL_PROVIDERS] },
     name: { type: "string", minLength: 1 },
@@ -219,6 +221,7 @@ export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveCo
   const user = data as Record<string, unknown>;
   checkGlobs(src, ["evolvable"], user.evolvable);
   checkGlobs(src, ["protected"], user.protected);
+  checkGlobs(src, ["sandbox", "tools"], (user.sandbox as { tools?: unknown } | undefined)?.tools);
   const model = user.model as { baseUrl?: string } | undefined;
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
     throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
@@ -347,6 +350,7 @@ export function renderDefaultConfig(agentName: string): string {
     [`  memoryMb: ${d.sandbox.memoryMb}`, "heap limit per sandbox worker"],
     [`  workers: ${d.sandbox.workers}`, "sandbox worker processes"],
     [`  allowImports: ${v(d.sandbox.allowImports)}`, "packages tools may import (none: tools are self-contained)"],
+    [`  tools: ${v(d.sandbox.tools)}`, "modules whose exported functions are the agent's tools"],
     [""],
     ["model:"],
     [`  provider: ${d.model.provider}`, MODEL_PROVIDERS.join(" | ")],
