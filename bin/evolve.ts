@@ -229,6 +229,21 @@ program
   .option("--json", "print one JSON object on stdout")
   .action(async (id: string, o) => (await import("./commands/promote.js")).promoteCommand(id, o));
 
+const cases = program.command("cases").description("golden cases: record what a tool does now as a case");
+cases
+  .command("record")
+  .description("run TOOL in the sandbox on ARGS (each JSON if it parses, else a string) and pin its output (or its error) as a golden case: shown, then committed once confirmed")
+  .argument("<tool>", "the exported function to call")
+  .argument("[args...]", "its arguments")
+  .option("--file <path>", "the case file under golden-tests/ (default golden-tests/recorded.yaml)")
+  .option("--id <id>", "the case id (default TOOL-N)")
+  .option("--adapter <path>", "an adapter module under golden-tests/ that builds the arguments and encodes the result")
+  .option("-y, --yes", "commit without asking")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (tool: string, args: string[], o) => (await import("./commands/cases.js")).recordCommand(tool, args, o));
+
 program
   .command("snapshot")
   .description("the compact map of the agent's evolvable code a model sees (signatures, prompts, params), printed and written to snapshots/<commit>.md")
