@@ -237,7 +237,6 @@ cases
   .argument("[args...]", "its arguments")
   .option("--file <path>", "the case file under golden-tests/ (default golden-tests/recorded.yaml)")
   .option("--id <id>", "the case id (default TOOL-N)")
-  .option("--adapter <path>", "an adapter module under golden-tests/ that builds the arguments and encodes the result")
   .option("-y, --yes", "commit without asking")
   .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")

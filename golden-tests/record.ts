@@ -12,7 +12,6 @@ export interface RecordedCase {
   id: string;
   tool: string;
   args: unknown[];
-  adapter?: string;
   assert: Array<{ type: "equals" | "throws"; value: unknown }>;
 }
 
@@ -35,17 +34,17 @@ export function nextCaseId(tool: string, taken: ReadonlySet<string>): string {
 
 /**
  * The case pinning `outcome`: an `equals` on the output, or a `throws` on the message. Refused when
- * the call timed out or crashed (nothing to pin), or when the output is not JSON data (an adapter's
- * `result` can encode it: see docs/writing-golden-cases.md).
+ * the call timed out or crashed (nothing to pin), or when the output is not JSON data (an adapter
+ * module can encode it: see docs/writing-golden-cases.md).
  */
-export function recordedCase(id: string, tool: string, args: unknown[], outcome: CaseOutcome, adapter?: string): RecordedCase {
-  const base = { id, tool, args, ...(adapter !== undefined ? { adapter } : {}) };
+export function recordedCase(id: string, tool: string, args: unknown[], outcome: CaseOutcome): RecordedCase {
+  const base = { id, tool, args };
   if (!outcome.ok) {
     if (outcome.kind !== "throw") throw new EvolveError("workspace", `${tool} did not give a result to record (${outcome.kind}): ${outcome.error}`, { tool, kind: outcome.kind });
     return { ...base, assert: [{ type: "throws", value: outcome.error.replace(/^[A-Za-z]*Error: /, "") }] };
   }
   if (!isPlainData(outcome.output)) {
-    throw new EvolveError("workspace", `${tool} returned a value YAML cannot hold as it is (a Map, Set, Date, undefined, NaN, ...): give the case an adapter whose result() encodes it as JSON data (docs/writing-golden-cases.md)`, { tool });
+    throw new EvolveError("workspace", `${tool} returned a value YAML cannot hold as it is (a Map, Set, Date, undefined, NaN, ...): record it through an adapter tool that returns JSON data, or check it with a javascript assertion (docs/writing-golden-cases.md)`, { tool });
   }
   return { ...base, assert: [{ type: "equals", value: outcome.output }] };
 }

@@ -18,8 +18,6 @@ export interface RecordOptions {
   /** Workspace-relative case file under golden-tests/ (default RECORDED_FILE). */
   file?: string;
   id?: string;
-  /** Adapter module, relative to golden-tests/ (see docs/writing-golden-cases.md). */
-  adapter?: string;
 }
 
 export interface RecordPlan {
@@ -42,8 +40,8 @@ export async function planRecording(root: string, tool: string, args: unknown[],
   const taken = new Set([...ws.suite.cases, ...(ws.suite.agentCases ?? [])].map((c) => c.id));
   const id = options.id ?? nextCaseId(tool, taken);
   if (taken.has(id)) throw new EvolveError("usage", `--id ${id}: a case with this id exists already`, { id });
-  // The call goes through the evaluator like any golden case (same build, adapter and limits).
-  const probe = loadSuite(new Map([...ws.files, [file, appendRecorded(file, ws.files.get(file), { id, tool, args, ...adapterOf(options), assert: [{ type: "equals", value: null }] })]]));
+  // The call goes through the evaluator like any golden case (same build, tools and limits).
+  const probe = loadSuite(new Map([...ws.files, [file, appendRecorded(file, ws.files.get(file), { id, tool, args, assert: [{ type: "equals", value: null }] })]]));
   const call = probe.cases.find((c) => c.id === id);
   if (call === undefined) throw new EvolveError("internal", `the recorded case ${id} did not load back`, { id });
   const suite: GoldenSuite = { ...probe, cases: [call] };
@@ -52,16 +50,12 @@ export async function planRecording(root: string, tool: string, args: unknown[],
     if (!built.ok) throw new EvolveError("agent-build", `the committed agent does not build: ${built.reason}`);
     return (await evaluator.run(built.code)).outcomes[0]!;
   });
-  const c = recordedCase(id, tool, args, outcome, options.adapter);
+  const c = recordedCase(id, tool, args, outcome);
   const before = ws.files.get(file);
   const text = appendRecorded(file, before, c);
   loadSuite(new Map([...ws.files, [file, text]]), "golden-tests", { maxCaseTimeoutMs: ws.config.sandbox.maxCaseTimeoutMs });
   if ((await dirtyPaths(root)).includes(file)) throw new EvolveError("dirty-worktree", `${file} has uncommitted changes; commit or discard them first (nothing was changed)`, { paths: [file] });
   return { root, branch, parent: ws.commit, file, text, yaml: recordedYaml(c), case: c, created: before === undefined };
-}
-
-function adapterOf(options: RecordOptions): { adapter?: string } {
-  return options.adapter !== undefined ? { adapter: options.adapter } : {};
 }
 
 /** Commit a plan as a user commit (no generation); refused if the branch moved since. */

@@ -15,7 +15,6 @@ export interface RecordFlags extends LockFlags {
   workspace?: string;
   file?: string;
   id?: string;
-  adapter?: string;
   yes?: boolean;
   json?: boolean;
 }
@@ -51,7 +50,6 @@ async function recordUnlocked(tool: string, args: string[], flags: RecordFlags):
     const plan = await planRecording(root, tool, args.map(parseArg), {
       ...(flags.file !== undefined ? { file: flags.file } : {}),
       ...(flags.id !== undefined ? { id: flags.id } : {}),
-      ...(flags.adapter !== undefined ? { adapter: flags.adapter } : {}),
     });
     out.say(`${plan.created ? "new file" : "append to"} ${c.bold(plan.file)}:`);
     out.say(plan.yaml.trimEnd());
