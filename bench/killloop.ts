@@ -3,7 +3,7 @@
  * After every kill: `git fsck --strict` passes, every generation committed before is still on the
  * branch's first-parent history (none lost), no rollback appeared (none falsely reverted: the
  * textkit generations are all real improvements), and the work tree is clean once the next command
- * has repaired it. At the end one more run must finish on its own. When a workspace has nothing
+ * has repaired it. Rounds are small (8 candidates) so that kills also land while commits are made. At the end one more run must finish on its own. When a workspace has nothing
  * left to improve, the loop goes on in a fresh one.
  *
  *   npm run killloop -- 100 [--seed S] [--max-ms MS] [--json]
@@ -14,8 +14,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { initWorkspace } from "../workspace/init.js";
+import { packageRoot } from "../kernel/package-root.js";
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bin", "evolve.js");
+// The built CLI, also when this module runs from source (the test imports it through vitest).
+const CLI = path.join(packageRoot(), "dist", "bin", "evolve.js");
 const ENV = { ...process.env, NO_COLOR: "1", GIT_AUTHOR_NAME: "killloop", GIT_AUTHOR_EMAIL: "killloop@localhost", GIT_COMMITTER_NAME: "killloop", GIT_COMMITTER_EMAIL: "killloop@localhost" };
 
 /** What the loop saw; every count but `kills`, `generations` and `workspaces` must be 0. */
@@ -67,7 +69,7 @@ function history(dir: string): Array<{ commit: string; action: string }> {
 /** Start `evolve run`, SIGKILL it after `delayMs`; resolves with whether it was killed and its exit code. */
 function runAndKill(dir: string, delayMs: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", "--no-progress", "-g", "2"], { cwd: dir, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "run", "--no-progress", "-g", "2", "-c", "8"], { cwd: dir, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     let killed = false;
@@ -122,7 +124,8 @@ export async function killLoop(options: KillLoopOptions): Promise<KillLoopReport
       report.lostGenerations += c.lost;
       report.falseReverts += c.reverts;
       report.problems.push(...c.problems);
-      report.generations += Math.max(0, history(dir).length - before.length);
+      const made = Math.max(0, history(dir).length - before.length);
+      report.generations += made;
       if (r.killed) report.kills++;
       else {
         report.finishedBeforeKill++;
@@ -134,7 +137,7 @@ export async function killLoop(options: KillLoopOptions): Promise<KillLoopReport
           dir = await freshWorkspace(parent, report.workspaces);
         }
       }
-      log(`${i}/${options.kills}: ${r.killed ? `killed after ${delay} ms` : `finished (exit ${r.code})`}; ${c.problems.length === 0 ? "ok" : c.problems.join("; ")}`);
+      log(`${i}/${options.kills}: ${r.killed ? `killed after ${delay} ms` : `finished (exit ${r.code})`}, ${made} commit(s); ${c.problems.length === 0 ? "ok" : c.problems.join("; ")}`);
     }
     const last = await runAndKill(dir, 3_600_000);
     if (last.code !== 0) {
