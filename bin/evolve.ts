@@ -20,12 +20,16 @@ program
 
 program
   .command("init")
-  .description("create a workspace: a new git repository with evolve.config.yaml, agent/, golden-tests/ and generation 0 tagged gen-0")
-  .argument("[dir]", "where to create it (must be empty or absent)")
-  .option("--example <name>", "start from a bundled example instead of the empty scaffold")
+  .description("create a workspace (a new git repository with evolve.config.yaml, agent/, golden-tests/), or add evolve to an existing project; generation 0 is tagged gen-0")
+  .argument("[dir]", "where (default: here); a folder that already holds a project (or is inside a git repository) gets evolve added beside its files")
+  .option("--here", "the current folder (same as DIR = .)")
+  .option("--bare", "no sample tool and case")
+  .option("--example <name>", "start from a bundled example instead of the empty scaffold (a new or empty folder only)")
   .option("--list-examples", "list the bundled examples")
   .option("--json", "print one JSON object on stdout")
-  .action(async (dir: string | undefined, o: { example?: string; listExamples?: boolean; json?: boolean }) => (await import("./commands/init.js")).initCommand(dir, { example: o.example, json: o.json, list: o.listExamples }));
+  .action(async (dir: string | undefined, o: { example?: string; listExamples?: boolean; json?: boolean; here?: boolean; bare?: boolean }) =>
+    (await import("./commands/init.js")).initCommand(dir, { example: o.example, json: o.json, list: o.listExamples, here: o.here, bare: o.bare }),
+  );
 
 program
   .command("run")
@@ -283,6 +287,20 @@ program
   .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
   .option("--json", "print one JSON object on stdout")
   .action(async (id: string, o) => (await import("./commands/promote.js")).promoteCommand(id, o));
+
+const cases = program.command("cases").description("golden cases: record what a tool does now as a case");
+cases
+  .command("record")
+  .description("run TOOL in the sandbox on ARGS (each JSON if it parses, else a string) and pin its output (or its error) as a golden case: shown, then committed once confirmed")
+  .argument("<tool>", "the exported function to call")
+  .argument("[args...]", "its arguments")
+  .option("--file <path>", "the case file under golden-tests/ (default golden-tests/recorded.yaml)")
+  .option("--id <id>", "the case id (default TOOL-N)")
+  .option("-y, --yes", "commit without asking")
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (tool: string, args: string[], o) => (await import("./commands/cases.js")).recordCommand(tool, args, o));
 
 program
   .command("snapshot")

@@ -124,6 +124,21 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
     return [...program.getGlobalDiagnostics(), ...program.getOptionsDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()].map(formatDiagnostic);
   };
 
+  // What each file already reports in the base tree: an existing project may have errors the
+  // in-memory program cannot avoid (an entry script importing node:process without @types/node);
+  // a candidate is refused only for errors it introduces.
+  const baseByFile = new Map<string, Set<string>>();
+  const knownInBase = (path: string): Set<string> => {
+    let known = baseByFile.get(path);
+    if (known === undefined) {
+      const program = program0();
+      const sf = program.getSourceFile(toVirtual(path));
+      known = new Set(sf ? [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(formatDiagnostic) : []);
+      baseByFile.set(path, known);
+    }
+    return known;
+  };
+
   const check = (candidate: FileMap, changed: readonly string[]): CheckResult => {
     const t0 = performance.now();
     const basis = program0();
@@ -153,7 +168,8 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
     for (const path of [...toCheck].sort()) {
       const sf = program.getSourceFile(toVirtual(path));
       if (!sf) continue;
-      diagnostics.push(...[...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(formatDiagnostic));
+      const known = knownInBase(path);
+      diagnostics.push(...[...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(formatDiagnostic).filter((d) => !known.has(d)));
     }
     const ms = performance.now() - t0;
     return diagnostics.length === 0 ? { ok: true, ms } : { ok: false, ms, diagnostics };
@@ -180,6 +196,7 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
     base = next;
     baseProgram = undefined;
     importersCache.clear();
+    baseByFile.clear();
   };
 
   return { check, baseDiagnostics, program: program0, rebase };

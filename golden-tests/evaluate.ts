@@ -31,13 +31,15 @@ export interface Evaluator {
 /** What building needs from the workspace config: the packages tools may import. */
 export interface BuildSettings {
   allowImports: readonly string[];
+  /** Globs of the tool modules (config sandbox.tools); default agent/tools/*.ts. */
+  tools?: readonly string[];
 }
 
 export function createEvaluator(suite: GoldenSuite, sandbox: Sandbox, settings: BuildSettings): Evaluator {
-  const calls: CaseCall[] = suite.cases.map((c) => ({ id: c.id, tool: c.tool, args: c.args }));
+  const calls: CaseCall[] = suite.cases.map((c) => ({ id: c.id, tool: c.tool, args: c.args, ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}) }));
   const byId = new Map(suite.cases.map((c) => [c.id, c]));
   const custom = createCustomAssertionRunner(suite);
-  const buildOptions = { allowImports: [...settings.allowImports] };
+  const buildOptions = { allowImports: [...settings.allowImports], ...(settings.tools !== undefined ? { toolGlobs: [...settings.tools] } : {}) };
 
   return {
     suite,

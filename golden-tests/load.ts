@@ -33,7 +33,7 @@ const KEYS: Record<AssertionType, { value: "required" | "optional" | "forbidden"
  * Any mistake throws a WorkspaceInputError naming file, line, column and field. An empty suite is
  * allowed here; whether that is acceptable is the caller's decision.
  */
-export function loadSuite(files: FileMap, dir = "golden-tests"): GoldenSuite {
+export function loadSuite(files: FileMap, dir = "golden-tests", limits: SuiteLimits = {}): GoldenSuite {
   const root = posix.normalize(dir).replace(/\/+$/, "");
   const under = filesUnder(files, root);
   const customAssertions = new Map<string, string>();
@@ -46,6 +46,7 @@ export function loadSuite(files: FileMap, dir = "golden-tests"): GoldenSuite {
     if (!CASE_FILE.test(path)) continue;
     const src = parseYaml(files.get(path) ?? "", path);
     for (const c of readCaseFile(src, root, customAssertions)) {
+      checkLimits(src, c.path, c.case, limits);
       const first = seen.get(c.case.id);
       if (first !== undefined) {
         throw inputError(src, [...c.path, "id"], `duplicate case id "${c.case.id}" (first defined at ${first})`);
@@ -57,6 +58,19 @@ export function loadSuite(files: FileMap, dir = "golden-tests"): GoldenSuite {
     }
   }
   return { cases, agentCases, hash: suiteHash(files, root), customAssertions };
+}
+
+/** Bounds the workspace config puts on cases (see SuiteLimits). */
+export interface SuiteLimits {
+  /** The largest per-case `timeoutMs` (config sandbox.maxCaseTimeoutMs); unbounded when absent. */
+  maxCaseTimeoutMs?: number;
+}
+
+function checkLimits(src: YamlSource, path: FieldPath, c: GoldenCase | AgentCase, limits: SuiteLimits): void {
+  const max = limits.maxCaseTimeoutMs;
+  if (max !== undefined && "timeoutMs" in c && c.timeoutMs !== undefined && c.timeoutMs > max) {
+    throw inputError(src, [...path, "timeoutMs"], `${c.timeoutMs} ms is above the workspace's limit sandbox.maxCaseTimeoutMs (${max} ms); lower it or raise the limit in evolve.config.yaml`);
+  }
 }
 
 function readCaseFile(src: YamlSource, root: string, modules: ReadonlyMap<string, string>): { case: GoldenCase | AgentCase; path: FieldPath }[] {
@@ -94,12 +108,13 @@ function readCase(src: YamlSource, path: FieldPath, raw: RawCase, file: RawCaseF
     split: raw.split ?? file.split ?? "train",
   };
   if (raw.description !== undefined) out.description = raw.description;
+  if (raw.timeoutMs !== undefined) out.timeoutMs = raw.timeoutMs;
   return out;
 }
 
 /** A case with `agent:` asks the whole agent; a file-level `tool` default does not apply to it. */
 function readAgentCase(src: YamlSource, path: FieldPath, raw: RawCase, file: RawCaseFile, root: string, modules: ReadonlyMap<string, string>): AgentCase {
-  for (const key of ["tool", "args", "input"] as const) {
+  for (const key of ["tool", "args", "input", "timeoutMs"] as const) {
     if (key in raw) throw inputError(src, [...path, key], `an agent-level case (with \`agent:\`) takes no \`${key}\`: the agent chooses its tools`, "key");
   }
   const agent = raw.agent!;

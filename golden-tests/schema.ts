@@ -49,6 +49,8 @@ export interface GoldenCase {
   /** A failing mustPass case is reported in SuiteScore.mustPassFailed. */
   mustPass: boolean;
   split: Split;
+  /** Wall-time limit of this case in the sandbox, ms (default: the config's sandbox.timeoutMs). */
+  timeoutMs?: number;
 }
 
 /** What an agent-level case asks the agent: a user request, and optional text for `{{context}}`. */
@@ -61,7 +63,7 @@ export interface AgentRequest {
  * An agent-level case: the whole agent (model, prompts, params, tools) answers `agent.request`, and
  * the assertions check the answer text. Same fields as a GoldenCase except `agent` for `tool`/`args`.
  */
-export interface AgentCase extends Omit<GoldenCase, "tool" | "args"> {
+export interface AgentCase extends Omit<GoldenCase, "tool" | "args" | "timeoutMs"> {
   agent: AgentRequest;
 }
 
@@ -119,6 +121,7 @@ const CASE_SCHEMA = {
     mustPass: { type: "boolean" },
     tags: TAGS,
     split: SPLIT,
+    timeoutMs: { type: "integer", minimum: 1, description: "a case's time limit is a whole number of milliseconds >= 1" },
   },
 };
 
@@ -155,6 +158,7 @@ export interface RawCase {
   mustPass?: boolean;
   tags?: string[];
   split?: Split;
+  timeoutMs?: number;
 }
 
 export interface RawAssertion {

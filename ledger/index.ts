@@ -12,6 +12,8 @@ export { dirtyPaths, repairWorktree, type RepairReport } from "./worktree.js";
 export { initRepository, type InitOptions } from "./init-repo.js";
 export { appendAttempts, recordAttempts, readAttempts, checkAttempt, ATTEMPTS_REF, type AttemptRecord, type AttemptsHistorySettings } from "./attempts.js";
 export { commitGeneration, revertGeneration, generationMessage, type GenerationCommit, type GenerationChange } from "./generation-commit.js";
+export { commitFirstInPlace, scanFolder, type FolderScan } from "./adopt-repo.js";
+export { userIdentity, type FoundIdentity } from "./identity.js";
 export { openEvalCache, type EvalCache } from "./eval-cache.js";
 export { firstParentLog, tagsByCommit, type LogEntry } from "./log.js";
 export { unifiedDiff, applyUnifiedDiff } from "./diff.js";

@@ -17,9 +17,12 @@ export interface CommitFiles {
    * are never part of a change set, so commits built from `files` keep them exactly as they are.
    */
   readonly skipped: readonly string[];
+  /** The symbolic links among `skipped` (never followed: their target text is not read as a file). */
+  readonly symlinks: readonly string[];
 }
 
 const FILE_MODES = new Set(["100644", "100755", "100664"]);
+const SYMLINK_MODE = "120000";
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // Blob id -> text (or null for binary). Blobs are immutable, so caching by id is always valid.
@@ -32,7 +35,8 @@ export async function readCommitFiles(dir: string, ref: string): Promise<CommitF
   const { tree } = await readCommitTree(dir, commit);
   const blobs: Array<{ path: string; oid: string }> = [];
   const skipped: string[] = [];
-  await collect(dir, tree, "", blobs, skipped);
+  const symlinks: string[] = [];
+  await collect(dir, tree, "", blobs, skipped, symlinks);
   const texts = await Promise.all(blobs.map(({ oid }) => readBlobText(dir, oid)));
   const files = new Map<string, string>();
   blobs.forEach(({ path }, i) => {
@@ -40,7 +44,7 @@ export async function readCommitFiles(dir: string, ref: string): Promise<CommitF
     if (text === null || text === undefined) skipped.push(path);
     else files.set(path, text);
   });
-  return { commit, tree, files, skipped: skipped.sort() };
+  return { commit, tree, files, skipped: skipped.sort(), symlinks: symlinks.sort() };
 }
 
 async function collect(
@@ -49,12 +53,16 @@ async function collect(
   prefix: string,
   blobs: Array<{ path: string; oid: string }>,
   skipped: string[],
+  symlinks: string[],
 ): Promise<void> {
   for (const entry of await readTreeEntries(dir, tree)) {
     const path = prefix + entry.name;
-    if (isTree(entry)) await collect(dir, entry.oid, `${path}/`, blobs, skipped);
+    if (isTree(entry)) await collect(dir, entry.oid, `${path}/`, blobs, skipped, symlinks);
     else if (FILE_MODES.has(entry.mode)) blobs.push({ path, oid: entry.oid });
-    else skipped.push(path);
+    else {
+      skipped.push(path);
+      if (entry.mode === SYMLINK_MODE) symlinks.push(path);
+    }
   }
 }
 

@@ -21,13 +21,13 @@ describe("evolve init", () => {
     expect(m.passed).toBe(1);
   });
 
-  it("refuses a non-empty directory and an unknown example, changing nothing", () => {
+  it("refuses an example into a non-empty directory and an unknown example, changing nothing", () => {
     const full = path.join(tmp.dir, "full");
     mkdirSync(full);
     writeFileSync(path.join(full, "keep.txt"), "mine\n");
-    const r = evolve(["init", full], tmp.dir);
+    const r = evolve(["init", full, "--example", "textkit"], tmp.dir);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/exists and is not empty/);
+    expect(r.stderr).toMatch(/is not empty: --example needs a new or empty folder/);
     expect(readFileSync(path.join(full, "keep.txt"), "utf8")).toBe("mine\n");
     const u = evolve(["init", path.join(tmp.dir, "u"), "--example", "nope"], tmp.dir);
     expect(u.status).toBe(2);

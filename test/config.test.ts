@@ -41,7 +41,7 @@ describe("parseConfig", () => {
       serve: { host: "127.0.0.1", port: 8080, maxRequestBytes: 1048576, maxConcurrent: 4, reloadMs: 1000 },
       watch: { debounceMs: 1000, badFeedback: 5 },
       evaluation: {},
-      sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
+      sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [], tools: ["agent/tools/*.ts"] },
       model: { provider: "none" },
       history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
     } satisfies EvolveConfig);

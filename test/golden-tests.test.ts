@@ -119,7 +119,7 @@ describe("load errors name file, line, column and field", () => {
 
   test("unknown keys point at the key and list the allowed ones", () => {
     expect(loadError({ "golden-tests/t.yaml": lines("tool: f", "cases:", "  - id: a", "    asert: []", "    assert: [{ type: throws }]") }).message).toMatch(
-      /^golden-tests\/t\.yaml:4:5: cases\[0\]\.asert: unknown key "asert" \(allowed: id, description, tool, args, input, agent, assert, weight, mustPass, tags, split\)$/,
+      /^golden-tests\/t\.yaml:4:5: cases\[0\]\.asert: unknown key "asert" \(allowed: id, description, tool, args, input, agent, assert, weight, mustPass, tags, split, timeoutMs\)$/,
     );
     expect(loadError({ "golden-tests/t.yaml": lines("tol: f", "cases: []") }).message).toMatch(/^golden-tests\/t\.yaml:1:1: tol: unknown key "tol"/);
     expect(err("      - type: equals", "        value: 1", "        tolerance: 2").message).toBe(

@@ -33,6 +33,15 @@ describe("resolveSettings", () => {
     });
   });
 
+  it("--model naming a .gguf file selects node-llama-cpp without --provider", () => {
+    const none = parseConfig("").model;
+    expect(resolveSettings(none, { model: "m/x.gguf" }, { cwd: "/here" })).toEqual({ provider: "node-llama-cpp", model: path.resolve("/here/m/x.gguf") });
+    const ollama = parseConfig("model: { provider: ollama, name: llama3 }\n").model;
+    expect(resolveSettings(ollama, { model: "x.GGUF" }, { cwd: "/here" }).provider).toBe("node-llama-cpp");
+    expect(resolveSettings(ollama, { model: "llama3:8b" }).provider).toBe("ollama");
+    expect(resolveSettings(none, { model: "x.gguf", provider: "openai" }).provider).toBe("openai");
+  });
+
   it("switching back-end with --provider drops the config's model and base URL", () => {
     const ollama = parseConfig("model: { provider: ollama, name: llama3, baseUrl: 'http://10.0.0.5:11434' }\n").model;
     expect(resolveSettings(ollama, { provider: "openai" })).toEqual({ provider: "openai" });

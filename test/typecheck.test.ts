@@ -101,6 +101,18 @@ describe("createTypeChecker", () => {
     expect(broken.baseDiagnostics()).toEqual(["agent/tools/x.ts:1:14 TS2322: Type 'string' is not assignable to type 'number'."]);
   });
 
+  test("an error the base tree already has (an importer using node:process) does not refuse a candidate; a new one does", () => {
+    const base = new Map([
+      ["src/n.ts", "export function inc(x: number): number { return x + 1; }\n"],
+      ["src/cli.ts", 'import { argv } from "node:process";\nimport { inc } from "./n.js";\nexport const v: number = inc(Number(argv[2]));\n'],
+    ]);
+    const c = createTypeChecker(base);
+    expect(c.baseDiagnostics().length).toBeGreaterThan(0);
+    expect(c.check(new Map(base).set("src/n.ts", "export function inc(x: number): number { return x - 1; }\n"), ["src/n.ts"]).ok).toBe(true);
+    const worse = c.check(new Map(base).set("src/n.ts", "export function inc(x: number): string { return String(x); }\n"), ["src/n.ts"]);
+    expect(diagnosticsOf(worse)).toEqual(["src/cli.ts:3:14 TS2322: Type 'string' is not assignable to type 'number'."]);
+  });
+
   test("strict mode is on, and Node globals are not available to agent tools", () => {
     const r = checker.check(withChange("agent/tools/top.ts", "export function f(x) { return process.env; }\n"), ["agent/tools/top.ts"]);
     const d = diagnosticsOf(r);

@@ -113,11 +113,15 @@ export interface EvolveConfig {
   sandbox: {
     /** Per-case time limit. */
     timeoutMs: number;
+    /** The largest `timeoutMs` a golden case may set for itself. */
+    maxCaseTimeoutMs: number;
     /** Heap limit of a sandbox worker. */
     memoryMb: number;
     workers: number;
     /** Packages tools may import (none by default: tools are self-contained). */
     allowImports: string[];
+    /** Globs of the modules whose exported functions are the agent's tools. */
+    tools: string[];
   };
   model: {
     provider: (typeof MODEL_PROVIDERS)[number];
@@ -180,7 +184,7 @@ export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
   evaluation: {},
   serve: { host: "127.0.0.1", port: 8080, maxRequestBytes: 1048576, maxConcurrent: 4, reloadMs: 1000 },
   watch: { debounceMs: 1000, badFeedback: 5 },
-  sandbox: { timeoutMs: 1000, memoryMb: 128, workers: 2, allowImports: [] },
+  sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [], tools: ["agent/tools/*.ts"] },
   model: { provider: "none" },
   history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
 });
@@ -226,7 +230,7 @@ const CONFIG_SCHEMA = section({
   interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
   serve: section({ host: { type: "string", minLength: 1 }, port: { type: "integer", minimum: 0, maximum: 65535 }, maxRequestBytes: int(1024), maxConcurrent: int(1), reloadMs: int(50) }),
   watch: section({ debounceMs: int(0), badFeedback: int(0) }),
-  sandbox: section({ timeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS }),
+  sandbox: section({ timeoutMs: int(1), maxCaseTimeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS, tools: { ...GLOBS, minItems: 1 } }),
   model: section({
     provider: { enum: [...MODEL_PROVIDERS] },
     name: { type: "string", minLength: 1 },
@@ -258,6 +262,7 @@ export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveCo
   const user = data as Record<string, unknown>;
   checkGlobs(src, ["evolvable"], user.evolvable);
   checkGlobs(src, ["protected"], user.protected);
+  checkGlobs(src, ["sandbox", "tools"], (user.sandbox as { tools?: unknown } | undefined)?.tools);
   const model = user.model as { baseUrl?: string } | undefined;
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
     throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
@@ -417,9 +422,11 @@ export function renderDefaultConfig(agentName: string): string {
     [""],
     ["sandbox:"],
     [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],
+    [`  maxCaseTimeoutMs: ${d.sandbox.maxCaseTimeoutMs}`, "the most a case's own timeoutMs may ask for"],
     [`  memoryMb: ${d.sandbox.memoryMb}`, "heap limit per sandbox worker"],
     [`  workers: ${d.sandbox.workers}`, "sandbox worker processes"],
     [`  allowImports: ${v(d.sandbox.allowImports)}`, "packages tools may import (none: tools are self-contained)"],
+    [`  tools: ${v(d.sandbox.tools)}`, "modules whose exported functions are the agent's tools"],
     [""],
     ["model:"],
     [`  provider: ${d.model.provider}`, MODEL_PROVIDERS.join(" | ")],

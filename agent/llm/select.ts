@@ -53,6 +53,7 @@ function isChoice(p: string): p is (typeof CHOICES)[number] {
  * Merges config and flags. A flag wins over the config key it names. When `--provider` switches to
  * another back-end, the config's model name and base URL are dropped: they belong to the other one.
  * A GGUF path from the config is relative to the workspace; one from `--model` to the current folder.
+ * `--model x.gguf` without `--provider` selects node-llama-cpp.
  */
 export function resolveSettings(config: ModelSection, flags: ProviderFlags = {}, dirs: { workspace?: string; cwd?: string } = {}): ProviderSettings {
   if (flags.provider !== undefined && !isChoice(flags.provider)) {
@@ -65,7 +66,10 @@ export function resolveSettings(config: ModelSection, flags: ProviderFlags = {},
   if (flags.baseUrl !== undefined && !(/^https?:\/\//i.test(flags.baseUrl) && URL.canParse(flags.baseUrl))) {
     throw new LlmError("config", `--base-url: "${flags.baseUrl}" is not an http:// or https:// URL (expected e.g. http://127.0.0.1:11434)`);
   }
-  const provider = (flags.provider ?? config.provider) as ProviderSettings["provider"];
+  // A model flag naming a .gguf file can only mean the in-process back-end: asking for --provider
+  // as well would be redundant, and the config's provider (often "none") must not override it.
+  const impliedByModel = flags.provider === undefined && flags.model !== undefined && /\.gguf$/i.test(flags.model) ? "node-llama-cpp" : undefined;
+  const provider = (flags.provider ?? impliedByModel ?? config.provider) as ProviderSettings["provider"];
   const sameBackEnd = provider === config.provider;
   const { name: _name, provider: _provider, baseUrl: _baseUrl, ...rest } = config;
   const out: ProviderSettings = { ...rest, provider };

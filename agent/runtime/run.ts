@@ -46,12 +46,12 @@ export class AgentBuildError extends EvolveError {
 export async function prepareAgent(files: FileMap, config: Pick<EvolveConfig, "agent" | "sandbox">): Promise<PreparedAgent> {
   const params = agentParams(files);
   const paramsData = readParamsJson(files).data;
-  const build = await buildBundle(files, { allowImports: config.sandbox.allowImports });
+  const build = await buildBundle(files, { allowImports: config.sandbox.allowImports, toolGlobs: [...config.sandbox.tools] });
   if (!build.ok) {
     if (build.file && build.line) throw new WorkspaceInputError(build.file, build.line, 1, "", `the tools do not build: ${build.reason}`);
     throw new AgentBuildError(`the agent's tools do not build: ${build.reason}`);
   }
-  const tools = toolCatalogue(files, build.tools);
+  const tools = toolCatalogue(files, build.tools, config.sandbox.tools);
   systemPrompt({ files, config, tools, request: "", params: paramsData });
   return { files, config, code: build.code, tools, params, paramsData };
 }

@@ -6,7 +6,7 @@ export function workspaceFromFlag(flag: string | undefined): string {
   const start = flag ?? process.cwd();
   const root = findWorkspaceRoot(start);
   if (root === null) {
-    throw new WorkspaceError(`${path.resolve(start)} is not inside a workspace (a git repository root with evolve.config.yaml); pass --workspace DIR`, "not-a-workspace", {
+    throw new WorkspaceError(`${path.resolve(start)} is not inside a workspace (a git repository root with evolve.config.yaml); pass --workspace DIR, or make one: \`evolve init --here\` in an existing repository or folder, \`evolve init DIR\` for a new one`, "not-a-workspace", {
       dir: path.resolve(start),
     });
   }
