@@ -24,7 +24,7 @@ import type { Measurement } from "../golden-tests/evaluate.js";
 import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
 import { bodyOf, subjectOf, tagMessageOf, trailersOf, TRAILER } from "../ledger/record.js";
 import { freeTagName, lastGenerationAt } from "../ledger/generations.js";
-import type { GenerationRecord } from "../ledger/record.js";
+import type { GenerationRecord, LiveRegressionTrailer } from "../ledger/record.js";
 
 const MODEL_NONE = "none";
 
@@ -54,13 +54,22 @@ export interface RollbackResult {
   suiteHash: string;
 }
 
+/** Why a rollback is made, when not by a person's `evolve rollback`: its lines and evidence go into the commit. */
+export interface RollbackReason {
+  /** Body lines saying who decided and why (replacing the `evolve rollback REF` line). */
+  details: string[];
+  /** The Evolve-Proposer trailer (default `user`). */
+  proposer?: string;
+  liveRegression?: LiveRegressionTrailer;
+}
+
 /**
  * Revert `ref` on the current branch. Refuses (WorkspaceError, nothing written) a detached HEAD,
  * uncommitted changes, an unknown ref, a commit outside the branch's history, a merge commit, a
  * conflicting revert (naming the files), a revert that changes nothing and a reverted tree that
  * does not build.
  */
-export async function rollback(root: string, ref: string): Promise<RollbackResult> {
+export async function rollback(root: string, ref: string, why?: RollbackReason): Promise<RollbackResult> {
   const branch = await currentBranch(root).catch((e: unknown) => {
     throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; rollback commits to the current branch`) : e;
   });
@@ -116,19 +125,20 @@ export async function rollback(root: string, ref: string): Promise<RollbackResul
     summary: `revert "${targetSubject.replace(/^evolve: /, "")}"`,
     details: [
       `This reverts commit ${target}.`,
-      `Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`,
+      ...(why?.details ?? [`Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`]),
       ...(flips.broken.length > 0 ? [`Now failing: ${flips.broken.join(", ")}`] : []),
     ],
     parent: before,
     measurement,
     fixed: flips.fixed,
-    proposer: "user",
+    proposer: why?.proposer ?? "user",
     operator: "revert",
     suiteHash: setup.suite.hash,
     model: MODEL_NONE,
     seed: setup.config.evolution.seed,
     candidates: 0,
     reverts: target,
+    ...(why?.liveRegression !== undefined ? { liveRegression: why.liveRegression } : {}),
   };
   const tag = await freeTagName(root, `gen-${generation}`, tip);
   // The tree was measured on this tip: if someone moved the branch meanwhile, commitChanges refuses.
