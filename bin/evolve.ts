@@ -234,6 +234,14 @@ program
   .option("--json", "print one JSON object on stdout")
   .action(async (o) => (await import("./commands/snapshot.js")).snapshotCommand(o));
 
+program
+  .command("memory")
+  .description("the learning memory: which actions repaired which situations (failing tool, failure kind, assertion, code shape) across runs")
+  .option("--limit <n>", "newest outcomes shown (default 10)", positiveInt)
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/memory.js")).memoryCommand(o));
+
 program.addOption(new Option("--no-color", "no colours").hideHelp());
 
 function positiveInt(v: string): number {

@@ -51,6 +51,9 @@ import type { Provider, ProviderFlags } from "../agent/llm/index.js";
 import { proposeWithLlm } from "./llm-proposer.js";
 import type { FailingCase } from "./llm-proposer.js";
 import { externalCandidate } from "./candidates.js";
+import { recall, recallPlan, roundOutcomes, roundSituation } from "./memory-hook.js";
+import { combineFactors, type Situation } from "../memory/situation.js";
+import type { LearningMemory } from "../memory/store.js";
 
 export interface RunOptions {
   /** Workspace root (a git repository with evolve.config.yaml). */
@@ -69,6 +72,8 @@ export interface RunOptions {
   proposer?: "builtin" | "llm" | "mixed";
   /** Overrides of the config's `model` section for the LLM proposer (--provider, --model, --base-url, --threads). */
   model?: ProviderFlags;
+  /** Learning memory: past outcomes in similar situations order the operators and inform the model's plan; each round's outcomes are added. */
+  memory?: LearningMemory;
 }
 
 export type RunEvent =
@@ -244,6 +249,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     emit({ type: "start", workspace: root, branch, generation: generation - 1, score: base.score, holdout: base.holdout, passed: base.passed, total: base.total, budget: evo.budget, perGeneration: evo.perGeneration, generations: evo.generations });
 
     let stream: Iterator<Candidate> | null = null;
+    let situation: Situation | null = null;
     while (true) {
       if (isPerfect(base)) { stopReason = "every case passes"; break; }
       if (rounds >= evo.generations) { stopReason = `reached ${evo.generations} generation round${evo.generations === 1 ? "" : "s"}`; break; }
@@ -264,7 +270,10 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
           const weight = await localise(evaluator, ws.files, evolvable, flags);
           const analysis = analyse(ws.files, evolvable, { program: checkerFor(ws).program() });
           const edits = enumerateEdits(analysis, { weight, rng, operators: operatorsOf(config.evolution.operators) });
-          const ordered = orderByFactors(edits, weight, reflection.factors);
+          situation = roundSituation(base.results, suite.cases, ws.files, edits[0]);
+          const memory = recall(options.memory, situation);
+          reflection.plan.push(...recallPlan(memory.recalled));
+          const ordered = orderByFactors(edits, weight, combineFactors(reflection.factors, memory.factors));
           stages.propose += performance.now() - t0;
           emit({ type: "round", generation, round: rounds, edits: ordered.length, suspicious: ordered.filter((e) => weight(e.file, e.start) > 0).length });
           stream = candidateStream(ws.files, ws.tree, ordered, config.safety.maxChangesPerCycle, seen)[Symbol.iterator]();
@@ -360,6 +369,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         w.verdict = { ...w.verdict!, accept: false, reason: `rejected: ${flaky}` };
         w.reason = w.verdict.reason;
       }
+      options.memory?.record(roundOutcomes(situation, results, winner));
       const rejected = results.filter((r) => r !== winner);
       if (rejected.length > 0) await appendAttempts(root, ws.commit, rejected.map((r) => attemptOf(r, generation, ws.commit)), { retention });
       for (const r of rejected) tries.push({ operator: r.candidate.origin.operator, accepted: false });
