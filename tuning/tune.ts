@@ -81,7 +81,7 @@ export function promptVariants(files: FileMap): Variant[] {
 }
 
 /** agent/params.json with one key set, formatting and other keys kept. */
-function setParam(text: string, key: string, value: number | undefined): string {
+export function setParam(text: string, key: string, value: number | undefined): string {
   const base = text.trim() === "" ? "{}\n" : text;
   return applyEdits(base, modify(base, [key], value, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" } }));
 }
@@ -154,6 +154,8 @@ export interface TuneOptions {
   maxVariants?: number;
   /** Which variant families to try (default both). */
   kinds?: ReadonlyArray<Variant["action"]>;
+  /** Variants from elsewhere (a model's reflection), tried first in each round, through the same A/B gate. */
+  extraVariants?: (files: FileMap, round: number) => Variant[];
   onEvent?: (e: TuneEvent) => void;
 }
 
@@ -219,7 +221,7 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
     finalScore = base.score;
     const isEvolvable = picomatch(ws.config.evolvable);
     const isProtected = picomatch([...ws.config.protected, "golden-tests/**", "evolve.config.yaml"]);
-    let variants = [...(kinds.includes("parameter-adjustment") ? paramVariants(ws.files) : []), ...(kinds.includes("prompt-tuning") ? promptVariants(ws.files) : [])].filter((v) =>
+    let variants = [...(o.extraVariants?.(ws.files, round) ?? []), ...(kinds.includes("parameter-adjustment") ? paramVariants(ws.files) : []), ...(kinds.includes("prompt-tuning") ? promptVariants(ws.files) : [])].filter((v) =>
       [...v.changes.keys()].every((p) => isEvolvable(p) && !isProtected(p)),
     );
     if (o.maxVariants !== undefined) variants = variants.slice(0, o.maxVariants);
