@@ -5,7 +5,7 @@
  * interactions that motivated it. Then the real tiny model (stories260K, one thread) runs the same
  * cycle for its plumbing. Native git reads what was committed.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openInteractionStore, clusterFailures, type Interaction } from "../interactions/index.js";
@@ -110,6 +110,26 @@ describe("evolve improve with a model's reflection (local Ollama-format server)"
     const log = readFileSync(report.recordedIn, "utf8").trim().split("\n");
     expect(JSON.parse(log.at(-1)!).changes[0].commit).toBe(git(ws, "rev-parse", "HEAD"));
   }, 120_000);
+});
+
+describe("bad state", () => {
+  it("a corrupt interaction store or learning memory is one line, exit 1, and nothing is committed", async () => {
+    const ws = path.join(tmp.dir, "corrupt");
+    await initWorkspace(ws, { example: "textkit" });
+    const head = git(ws, "rev-parse", "HEAD");
+    mkdirSync(path.join(ws, ".git", "evolve"), { recursive: true });
+    writeFileSync(path.join(ws, ".git", "evolve", "interactions.sqlite"), "not a database ".repeat(100));
+    writeFileSync(path.join(ws, ".git", "evolve", "memory.sqlite"), "not a database ".repeat(100));
+    const r = await evolveAsync(["improve", "--workspace", ws], tmp.dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*interactions\.sqlite is not a readable interaction store/m);
+    expect(r.stderr).not.toMatch(/\n\s+at .*\.js:\d+/);
+    const m = await evolveAsync(["memory", "--workspace", ws], tmp.dir);
+    expect(m.status).toBe(1);
+    expect(m.stderr.trim()).toMatch(/^error: the learning memory .*memory\.sqlite failed while opening it .*move it away and a new one is started$/);
+    expect(git(ws, "rev-parse", "HEAD")).toBe(head);
+    expect(git(ws, "status", "--porcelain")).toBe("");
+  }, 60_000);
 });
 
 describe.skipIf(!existsSync(MODEL))("evolve improve with the real tiny model (plumbing)", () => {
