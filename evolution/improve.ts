@@ -27,6 +27,8 @@ import { agentCasesOf } from "../golden-tests/agent-cases.js";
 import { tune, type TuneReport, type Variant } from "../tuning/tune.js";
 import { runEvolution, type RunSummary } from "./controller.js";
 import { reflectWithModel } from "./llm-reflect.js";
+import { orderByMemory, recall, tuningSituation } from "./memory-hook.js";
+import type { MemoryEntry } from "../memory/situation.js";
 import { builtinReflection, codeMotivation, describeChange, tuningMotivation, type MotivatedChange } from "./improve-plan.js";
 
 export const IMPROVE_LOG = "improve.jsonl";
@@ -169,6 +171,11 @@ async function tuning(
   const ws = await openWorkspace(o.root);
   const cache = createResponseCache(path.join(await gitdirOf(o.root), "evolve", "response-cache.jsonl"));
   const sandbox = createSandbox({ workers: 1, timeoutMs: ws.config.sandbox.timeoutMs, memoryMb: ws.config.sandbox.memoryMb });
+  // The memory orders the variants by what helped in similar failures before, and learns from this round.
+  const memory = await openWorkspaceMemory(o.root, { create: true });
+  const situation = tuningSituation(clusters);
+  const remembered = recall(memory ?? undefined, situation);
+  const outcomes: MemoryEntry[] = [];
   try {
     const report = await tune({
       root: o.root,
@@ -180,17 +187,23 @@ async function tuning(
       ...(o.maxVariants !== undefined ? { maxVariants: o.maxVariants } : {}),
       // The model's proposals were made for the tree it read: offered in the first round only.
       extraVariants: (_files, round) => (round === 1 ? modelVariants.map((v) => v.variant) : []),
+      order: (variants) => orderByMemory(variants, remembered.factors),
       onEvent: (e) => {
-        if (e.type === "variant") say(`  A/B ${e.accepted ? "accepted" : "rejected"}: ${e.variant.description}: ${e.reason}`);
+        if (e.type !== "variant") return;
+        say(`  A/B ${e.accepted ? "accepted" : "rejected"}: ${e.variant.description}: ${e.reason}`);
+        if (situation !== null) outcomes.push({ situation, operator: e.variant.operator, description: e.variant.description, outcome: e.accepted ? "repaired" : e.score === null ? "refused" : "no-gain", delta: e.ab?.meanDelta ?? 0, at: Date.now() });
       },
     });
     for (const g of report.generations) {
       const aimed = modelVariants.find((v) => v.variant.description === g.description)?.addresses;
       changes.push({ generation: g.generation, commit: g.commit, tag: g.tag, kind: "tuning", summary: `${g.operator}: ${g.description}`, ...tuningMotivation(aimed, clusters) });
     }
+    const won = new Set(report.generations.map((g) => g.description));
+    memory?.record(outcomes.map((x) => (won.has(x.description) ? { ...x, outcome: "accepted" as const } : x)));
     say(`tuning: ${report.stopReason}; score ${report.initialScore} -> ${report.finalScore}, ${report.evaluated} variant(s) A/B-tested`);
     return { report, skipped: null };
   } finally {
+    memory?.close();
     await sandbox.destroy();
   }
 }

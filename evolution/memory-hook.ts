@@ -59,3 +59,20 @@ export function roundOutcomes(s: Situation | null, tried: readonly TriedLike[], 
     at,
   }));
 }
+
+/**
+ * The situation of a tuning round: the largest prompt/parameter failure cluster's kind (no tool,
+ * no code shape: the agent as a whole failed). Null when no such cluster exists.
+ */
+export function tuningSituation(clusters: ReadonlyArray<{ target: string; kind: string }>): Situation | null {
+  const top = clusters.find((c) => c.target === "prompt-params");
+  return top === undefined ? null : { tool: "", failureKind: top.kind, assertion: "agent", shape: [] };
+}
+
+/** Variants (or anything with an operator) stably reordered by memory factors, highest first. */
+export function orderByMemory<T extends { operator: string }>(items: readonly T[], factors: Readonly<Record<string, number>>): T[] {
+  return items
+    .map((item, i) => ({ item, i, k: factors[item.operator] ?? 1 }))
+    .sort((a, b) => b.k - a.k || a.i - b.i)
+    .map((x) => x.item);
+}

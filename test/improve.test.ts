@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openInteractionStore, clusterFailures, type Interaction } from "../interactions/index.js";
 import { builtinReflection, codeMotivation, tuningMotivation } from "../evolution/improve-plan.js";
 import { toVariant } from "../evolution/llm-reflect.js";
+import { openLearningMemory } from "../memory/store.js";
 import { initWorkspace } from "../workspace/init.js";
 import { fakeOllama, type FakeServer } from "./llm-fake-servers.js";
 import { ROOT, evolveAsync, git, tempDir } from "./helpers.js";
@@ -107,6 +108,11 @@ describe("evolve improve with a model's reflection (local Ollama-format server)"
     expect(git(ws, "log", "-1", "--format=%(trailers:key=Evolve-Operator,valueonly)")).toBe("model-param:maxTokens");
     expect(git(ws, "log", "-1", "--format=%(trailers:key=Evolve-AB,valueonly)")).toMatch(/"wins":8,"losses":0/);
     expect(JSON.parse(readFileSync(path.join(ws, "agent", "params.json"), "utf8")).maxTokens).toBe(200);
+    // The tuning round's outcomes are remembered, the winner as accepted, in the situation of the cluster.
+    const memory = openLearningMemory(path.join(ws, ".git", "evolve", "memory.sqlite"), { create: false })!;
+    const won = memory.recent(50).find((e) => e.operator === "model-param:maxTokens");
+    memory.close();
+    expect(won).toMatchObject({ outcome: "accepted", situation: { failureKind: "broke-off", assertion: "agent" } });
     const log = readFileSync(report.recordedIn, "utf8").trim().split("\n");
     expect(JSON.parse(log.at(-1)!).changes[0].commit).toBe(git(ws, "rev-parse", "HEAD"));
   }, 120_000);

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { codeShape, memoryFactors, rankSimilar, similarity, situationOf, type MemoryEntry, type Situation } from "../memory/situation.js";
 import { openLearningMemory } from "../memory/store.js";
-import { roundOutcomes, roundSituation } from "../evolution/memory-hook.js";
+import { orderByMemory, roundOutcomes, roundSituation, tuningSituation } from "../evolution/memory-hook.js";
 import { runEvolution } from "../evolution/controller.js";
 import { initWorkspace } from "../workspace/init.js";
 import { openWorkspaceMemory } from "../workspace/memory.js";
@@ -86,6 +86,13 @@ describe("the loop's hook", () => {
     const tried = [{ candidate: { origin: { operator: "boundary", description: "d1" } }, stage: "evaluate", verdict: { accept: true, fixed: ["t"], delta: 0.5 } }, { candidate: { origin: { operator: "literal", description: "d2" } }, stage: "typecheck", verdict: null }];
     expect(roundOutcomes(s, tried, tried[0]!, 7).map((e) => [e.operator, e.outcome, e.delta])).toEqual([["boundary", "accepted", 0.5], ["literal", "refused", 0]]);
     expect(roundOutcomes(null, tried, null)).toEqual([]);
+  });
+
+  it("tuning variants are ordered by what helped in similar failures, stably", () => {
+    expect(tuningSituation([{ target: "code", kind: "throw" }, { target: "prompt-params", kind: "max-steps" }])).toEqual({ tool: "", failureKind: "max-steps", assertion: "agent", shape: [] });
+    expect(tuningSituation([{ target: "code", kind: "throw" }])).toBeNull();
+    const v = ["a", "b", "c", "d"].map((operator) => ({ operator }));
+    expect(orderByMemory(v, { c: 3, a: 0.5 }).map((x) => x.operator)).toEqual(["c", "b", "d", "a"]);
   });
 
   it("a real run records its rounds, and evolve memory shows them", async () => {

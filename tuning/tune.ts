@@ -156,6 +156,8 @@ export interface TuneOptions {
   kinds?: ReadonlyArray<Variant["action"]>;
   /** Variants from elsewhere (a model's reflection), tried first in each round, through the same A/B gate. */
   extraVariants?: (files: FileMap, round: number) => Variant[];
+  /** Reorders each round's variants before `maxVariants` cuts them (the learning memory's ranking). */
+  order?: (variants: Variant[]) => Variant[];
   onEvent?: (e: TuneEvent) => void;
 }
 
@@ -224,6 +226,7 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
     let variants = [...(o.extraVariants?.(ws.files, round) ?? []), ...(kinds.includes("parameter-adjustment") ? paramVariants(ws.files) : []), ...(kinds.includes("prompt-tuning") ? promptVariants(ws.files) : [])].filter((v) =>
       [...v.changes.keys()].every((p) => isEvolvable(p) && !isProtected(p)),
     );
+    if (o.order !== undefined) variants = o.order(variants);
     if (o.maxVariants !== undefined) variants = variants.slice(0, o.maxVariants);
     emit({ type: "base", round, generation, score: base.score, passed: base.passed, total: base.total, variants: variants.length });
 
