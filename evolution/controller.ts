@@ -266,6 +266,8 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
         if (proposerKind === "llm") {
           // Only the model proposes: no operator stream to build.
           stream = ([] as Candidate[])[Symbol.iterator]();
+          situation = roundSituation(base.results, suite.cases, ws.files, undefined);
+          reflection.plan.push(...recallPlan(recall(options.memory, situation).recalled));
         } else {
           const weight = await localise(evaluator, ws.files, evolvable, flags);
           const analysis = analyse(ws.files, evolvable, { program: checkerFor(ws).program() });

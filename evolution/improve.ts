@@ -137,7 +137,11 @@ async function readWindow(root: string, since: number): Promise<{ interactions: 
   }
 }
 
-async function codeGenerations(o: ImproveOptions, cases: ReadonlyArray<{ id: string; tool: string }>, clusters: readonly FailureCluster[], changes: MotivatedChange[], say: (l: string) => void): Promise<ImproveReport["code"]> {
+async function codeGenerations(o: ImproveOptions, cases: ReadonlyArray<{ id: string; tool: string; split: string }>, clusters: readonly FailureCluster[], changes: MotivatedChange[], say: (l: string) => void): Promise<ImproveReport["code"]> {
+  if (!cases.some((c) => c.split === "train")) {
+    say("code generations skipped: the golden suite has no tool-level train cases to judge code by");
+    return null;
+  }
   const memory = await openWorkspaceMemory(o.root, { create: true });
   let run: RunSummary;
   try {

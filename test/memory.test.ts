@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { codeShape, memoryFactors, rankSimilar, similarity, situationOf, type MemoryEntry, type Situation } from "../memory/situation.js";
 import { openLearningMemory } from "../memory/store.js";
-import { orderByMemory, roundOutcomes, roundSituation, tuningSituation } from "../evolution/memory-hook.js";
+import { orderByMemory, recallPlan, roundOutcomes, roundSituation, tuningSituation } from "../evolution/memory-hook.js";
 import { runEvolution } from "../evolution/controller.js";
 import { initWorkspace } from "../workspace/init.js";
 import { openWorkspaceMemory } from "../workspace/memory.js";
@@ -46,6 +46,8 @@ describe("situations", () => {
     expect(f.boundary).toBeGreaterThan(2);
     expect(f.arithmetic).toBeLessThan(1);
     expect(f.literal).toBeUndefined();
+    // What the model's prompt is told: only what worked, most similar first.
+    expect(recallPlan(ranked)).toEqual([`in a similar situation before (similarity ${ranked[1]!.similarity}), boundary repaired it: boundary edit`]);
   });
 });
 
