@@ -19,7 +19,10 @@ export interface TriedLike {
   verdict: { accept: boolean; fixed: readonly string[]; delta: number } | null;
 }
 
-/** The round's situation: the first failing train case, and the code where the first edit lands. */
+/**
+ * The round's situation: a failing train case (the first whose tool the first edit's file defines,
+ * else the first) and the code where the first edit lands.
+ */
 export function roundSituation(
   results: ReadonlyArray<{ id: string; pass: boolean; reason: string }>,
   cases: readonly GoldenCase[],
@@ -27,11 +30,18 @@ export function roundSituation(
   first: { file: string; line: number } | undefined,
 ): Situation | null {
   const byId = new Map(cases.map((c) => [c.id, c]));
-  const failing = results.find((r) => !r.pass && byId.get(r.id)?.split !== "holdout");
-  if (failing === undefined) return null;
+  const train = results.filter((r) => !r.pass && byId.get(r.id)?.split !== "holdout");
   const text = first === undefined ? undefined : files.get(first.file);
+  // The failing case whose tool is defined where the search edits first, so tool and code shape agree.
+  const defines = (tool: string): boolean => text !== undefined && tool !== "" && new RegExp(`\\b(?:function\\s+${escape(tool)}\\b|${escape(tool)}\\s*=)`).test(text);
+  const failing = train.find((r) => defines(byId.get(r.id)?.tool ?? "")) ?? train[0];
+  if (failing === undefined) return null;
   const lines = text === undefined || first === undefined ? [] : text.split("\n").slice(Math.max(0, first.line - 1 - CONTEXT_LINES), first.line + CONTEXT_LINES);
   return situationOf(byId.get(failing.id)?.tool ?? "", failing.reason, lines);
+}
+
+function escape(name: string): string {
+  return name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Operator factors and what was recalled, for a situation (empty without memory or situation). */

@@ -85,6 +85,10 @@ describe("the loop's hook", () => {
     const s = roundSituation([{ id: "h", pass: false, reason: "assert[0] equals: x" }, { id: "t", pass: false, reason: "assert[0] close-to: y" }], cases, files, { file: "agent/tools/a.ts", line: 3 })!;
     expect(s).toMatchObject({ tool: "f", failureKind: "wrong-output", assertion: "close-to" });
     expect(s.shape).toContain("< id");
+    // Of two failing cases, the one whose tool the edited file defines.
+    const two = [...(cases as unknown as object[]), { id: "u", tool: "other", split: "train" }] as never;
+    expect(roundSituation([{ id: "u", pass: false, reason: "assert[0] equals: z" }, { id: "t", pass: false, reason: "assert[0] close-to: y" }], two, files, { file: "agent/tools/a.ts", line: 3 })!.tool).toBe("f");
+    expect(roundSituation([{ id: "u", pass: false, reason: "assert[0] equals: z" }, { id: "t", pass: false, reason: "assert[0] close-to: y" }], two, files, undefined)!.tool).toBe("other");
     const tried = [{ candidate: { origin: { operator: "boundary", description: "d1" } }, stage: "evaluate", verdict: { accept: true, fixed: ["t"], delta: 0.5 } }, { candidate: { origin: { operator: "literal", description: "d2" } }, stage: "typecheck", verdict: null }];
     expect(roundOutcomes(s, tried, tried[0]!, 7).map((e) => [e.operator, e.outcome, e.delta])).toEqual([["boundary", "accepted", 0.5], ["literal", "refused", 0]]);
     expect(roundOutcomes(null, tried, null)).toEqual([]);
