@@ -27,13 +27,15 @@ export interface MemoryBenchResult {
   ratio: number;
 }
 
+// A generous per-case limit: these tools answer in microseconds, and on a loaded machine a tight one
+// turns a true repair into a timeout, which would measure the load, not the memory.
 const CONFIG = `version: 1
 agent:
   name: memory-bench
 evolvable: ["agent/tools/**/*.ts"]
 evolution: { generations: 3, candidatesPerGeneration: 16, budget: 200, seed: 1, operators: [all] }
 safety: { maxChangesPerCycle: 1, requireTestSuite: true, rollbackOnRegression: false, recheckRepeats: 0, approvalAboveLines: 40 }
-sandbox: { timeoutMs: 200, memoryMb: 128, workers: 2, allowImports: [] }
+sandbox: { timeoutMs: 2000, memoryMb: 128, workers: 2, allowImports: [] }
 `;
 
 /** A tool that should return the first `n` items, but its bound stops one short; each written its own way. */
