@@ -9,6 +9,7 @@
  *   npm run bench -- --quick               fewer repeats and samples
  *   npm run bench -- --only history        one part: pipeline | history | llm (the real test model; skipped when absent) | interactions | serve
  *                                          | queue (distributed evaluation on a throwaway redis-server; skipped when absent)
+ *                                          | memory (candidates to first repair with and without the learning memory)
  *   npm run bench -- --repeats N --naive N passed on to the pipeline benchmark
  */
 import { spawn } from "node:child_process";
@@ -21,11 +22,12 @@ import type { HistoryResult } from "./history.js";
 import { interactionsBench, type InteractionsBenchResult } from "./interactions.js";
 import { serveBench, type ServeBenchResult } from "./serve.js";
 import { queueBench, type QueueBenchResult } from "./queue.js";
+import { memoryBench, type MemoryBenchResult } from "./memory.js";
 
 interface Args {
   json: boolean;
   quick: boolean;
-  only: "pipeline" | "history" | "llm" | "interactions" | "serve" | "queue" | null;
+  only: "pipeline" | "history" | "llm" | "interactions" | "serve" | "queue" | "memory" | null;
   pipelineArgs: string[];
 }
 
@@ -37,13 +39,13 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--quick") args.quick = true;
     else if (a === "--only") {
       const v = argv[++i];
-      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "serve" && v !== "queue") throw new Error(`bench: --only takes pipeline, history, llm, interactions, serve or queue, got ${v ?? "nothing"}`);
+      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "serve" && v !== "queue" && v !== "memory") throw new Error(`bench: --only takes pipeline, history, llm, interactions, serve, queue or memory, got ${v ?? "nothing"}`);
       args.only = v;
     } else if (a === "--repeats" || a === "--naive") {
       const v = argv[++i];
       if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new Error(`bench: ${a} takes a whole number >= 1, got ${v ?? "nothing"}`);
       args.pipelineArgs.push(a, v);
-    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|serve|queue, --repeats N, --naive N`);
+    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|serve|queue|memory, --repeats N, --naive N`);
   }
   if (args.quick && !args.pipelineArgs.includes("--repeats")) args.pipelineArgs.push("--repeats", "1");
   if (args.quick && !args.pipelineArgs.includes("--naive")) args.pipelineArgs.push("--naive", "3");
@@ -114,9 +116,15 @@ async function main(): Promise<void> {
     say(`queue bench${args.quick ? " (quick)" : ""}:`);
     queue = await queueBench({ quick: args.quick, say });
   }
+  let memory: MemoryBenchResult | null = null;
+  if (args.only === null || args.only === "memory") {
+    say("");
+    say(`learning memory bench${args.quick ? " (quick)" : ""}:`);
+    memory = await memoryBench({ quick: args.quick, say });
+  }
   const wallMs = Math.round(performance.now() - started);
   say(`\nbench finished in ${(wallMs / 1000).toFixed(1)} s`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(serve === null ? {} : { serve }), ...(queue === null ? {} : { queue }), benchWallMs: wallMs }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(serve === null ? {} : { serve }), ...(queue === null ? {} : { queue }), ...(memory === null ? {} : { memory }), benchWallMs: wallMs }, null, 2)}\n`);
 }
 
 await main();

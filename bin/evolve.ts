@@ -311,6 +311,32 @@ program
   .option("--json", "print one JSON object on stdout")
   .action(async (o) => (await import("./commands/snapshot.js")).snapshotCommand(o));
 
+program
+  .command("improve")
+  .description("one improvement cycle: revert a live regression, cluster recent failed interactions, reflect (with a model: its own prompt and parameter proposals), run code generations and A/B-gated tuning, and say which interactions motivated which change")
+  .option("--since <when>", "interactions since: a duration back from now (24h, 7d) or a date (default 7d)")
+  .option("-g, --generations <n>", "code generation rounds (default 3)", positiveInt)
+  .option("-b, --budget <n>", "candidates for the code generations (config: evolution.budget)", positiveInt)
+  .option("--tune-rounds <n>", "tuning rounds (default 1)", positiveInt)
+  .option("--repeats <n>", "tuning: runs per case when sampling is stochastic", positiveInt)
+  .option("--max-variants <n>", "tuning: variants per round at most (the model's proposals first)", positiveInt)
+  .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
+  .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
+  .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+  .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+  .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "end with one JSON object on stdout (clusters, plan, changes and their motivation)")
+  .action(async (o) => (await import("./commands/improve.js")).improveCommand(o));
+
+program
+  .command("memory")
+  .description("the learning memory: which actions repaired which situations (failing tool, failure kind, assertion, code shape) across runs")
+  .option("--limit <n>", "newest outcomes shown (default 10)", positiveInt)
+  .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+  .option("--json", "print one JSON object on stdout")
+  .action(async (o) => (await import("./commands/memory.js")).memoryCommand(o));
+
 program.addOption(new Option("--no-color", "no colours").hideHelp());
 
 function positiveInt(v: string): number {

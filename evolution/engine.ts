@@ -28,7 +28,7 @@ export interface EngineHooks {
 
 export async function evolveWorkspace(options: RunOptions, hooks: EngineHooks = {}): Promise<{ summary: RunSummary; tune: TunePhase }> {
   const opened = await openRun(options);
-  const context = await openRunContext(opened.root, opened.ws.config, options);
+  const context = await openRunContext(opened.root, opened.ws.config, { ...options, suiteHash: opened.ws.suite.hash });
   try {
     const summary = await runLoop(opened, context, options);
     hooks.onGenerationsDone?.(summary);

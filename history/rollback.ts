@@ -23,7 +23,7 @@ import { revertGeneration } from "../ledger/generation-commit.js";
 import type { Measurement } from "../golden-tests/evaluate.js";
 import { flippedCases, loadTreeSetup, measureRuns, withEvaluator } from "./measure-tree.js";
 import { lastGenerationAt } from "../ledger/generations.js";
-import type { GenerationRecord } from "../ledger/record.js";
+import type { GenerationRecord, LiveRegressionTrailer } from "../ledger/record.js";
 
 const MODEL_NONE = "none";
 
@@ -53,9 +53,15 @@ export interface RollbackResult {
   suiteHash: string;
 }
 
-export interface RollbackOptions {
-  /** Why, in the commit body, when it is not a person's `evolve rollback` (e.g. a live regression's evidence). */
+/** Why a rollback is made, when not by a person's `evolve rollback`: its lines and evidence go into the commit. */
+export interface RollbackReason {
+  /** Body lines saying who decided and why (replacing the `evolve rollback REF` line). */
+  details?: string[];
+  /** Lines of evidence put before the note that the score was measured on the reverted tree (the watcher's live check). */
   why?: readonly string[];
+  /** The Evolve-Proposer trailer (default `user`). */
+  proposer?: string;
+  liveRegression?: LiveRegressionTrailer;
 }
 
 /**
@@ -64,7 +70,7 @@ export interface RollbackOptions {
  * conflicting revert (naming the files), a revert that changes nothing and a reverted tree that
  * does not build.
  */
-export async function rollback(root: string, ref: string, options: RollbackOptions = {}): Promise<RollbackResult> {
+export async function rollback(root: string, ref: string, why?: RollbackReason): Promise<RollbackResult> {
   const branch = await currentBranch(root).catch((e: unknown) => {
     throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; rollback commits to the current branch`) : e;
   });
@@ -120,21 +126,23 @@ export async function rollback(root: string, ref: string, options: RollbackOptio
     summary: `revert "${targetSubject.replace(/^evolve: /, "")}"`,
     details: [
       `This reverts commit ${target}.`,
-      ...(options.why === undefined
-        ? [`Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`]
-        : [...options.why, "The score below was measured on the reverted tree."]),
+      ...(why?.details ??
+        (why?.why !== undefined
+          ? [...why.why, "The score below was measured on the reverted tree."]
+          : [`Rolled back with \`evolve rollback ${ref}\`; the score below was measured on the reverted tree.`])),
       ...(flips.broken.length > 0 ? [`Now failing: ${flips.broken.join(", ")}`] : []),
     ],
     parent: before,
     measurement,
     fixed: flips.fixed,
-    proposer: "user",
+    proposer: why?.proposer ?? "user",
     operator: "revert",
     suiteHash: setup.suite.hash,
     model: MODEL_NONE,
     seed: setup.config.evolution.seed,
     candidates: 0,
     reverts: target,
+    ...(why?.liveRegression !== undefined ? { liveRegression: why.liveRegression } : {}),
   };
   // The tree was measured on this tip: if someone moved the branch meanwhile, commitChanges refuses.
   const committed = await revertGeneration(root, { branch, tip, target, record });

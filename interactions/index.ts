@@ -50,3 +50,4 @@ export { parseDuration, parseDate, parseTimePoint } from "./time.js";
 export * from "./types.js";
 export { toColumns, pickRows, filterRows, isErrorAt, isSuccessAt, type MetricColumns } from "./columns.js";
 export { statsReport, type StatsOptions, type StatsReport, type StatsGroup } from "./report.js";
+export { clusterFailures, clusterKey, describeCluster, EXAMPLES_PER_CLUSTER, EXAMPLE_CHARS, type FailureCluster, type ClusterExample, type ClusterTarget } from "./clusters.js";

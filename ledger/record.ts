@@ -32,6 +32,7 @@ export const TRAILER = {
   candidates: "Evolve-Candidates",
   reverts: "Evolve-Reverts",
   metrics: "Evolve-Metrics",
+  liveRegression: "Evolve-Live-Regression",
 } as const;
 
 /** The kinds of improvement action a generation can record. */
@@ -56,6 +57,20 @@ export interface GenerationRecord {
   candidates: number;
   /** Commit this one reverts, for rollbacks. */
   reverts?: string;
+  /**
+   * Why a live regression made this rollback: the tests' figures (counts, p-values, levels), written
+   * as one JSON trailer so `git log --format=%(trailers)` shows the evidence beside the revert.
+   */
+  liveRegression?: LiveRegressionTrailer;
+}
+
+/** The evidence of a live regression as recorded in a revert's trailer. */
+export interface LiveRegressionTrailer {
+  /** Generation tested against, and the one reverted. */
+  parent: number | null;
+  child: number | null;
+  alpha: number;
+  findings: Array<{ metric: string; test: string; parent: { n: number; value: number; count?: number }; child: { n: number; value: number; count?: number }; p: number; level: number }>;
 }
 
 export function trailersOf(r: GenerationRecord): Array<[string, string]> {
@@ -70,6 +85,7 @@ export function trailersOf(r: GenerationRecord): Array<[string, string]> {
   t.push([TRAILER.suiteHash, r.suiteHash], [TRAILER.model, r.model], [TRAILER.seed, String(r.seed)]);
   t.push([TRAILER.candidates, String(r.candidates)]);
   if (r.reverts !== undefined) t.push([TRAILER.reverts, r.reverts]);
+  if (r.liveRegression !== undefined) t.push([TRAILER.liveRegression, JSON.stringify(r.liveRegression)]);
   const metrics = { score: m.score, holdout: m.holdout, passed: m.passed, failed: m.failed, total: m.total, evalMs: m.evalMs };
   t.push([TRAILER.metrics, JSON.stringify(metrics)]);
   return t;

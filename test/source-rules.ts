@@ -16,6 +16,8 @@ export const LAYERS: Readonly<Record<string, number>> = {
   ledger: 1,
   interactions: 1,
   snapshots: 1,
+  // The learning memory: situations, their similarity and the SQLite store of past outcomes; used by the loop.
+  memory: 1,
   "golden-tests": 2,
   queue: 2,
   workspace: 3,

@@ -81,7 +81,7 @@ export function promptVariants(files: FileMap): Variant[] {
 }
 
 /** agent/params.json with one key set, formatting and other keys kept. */
-function setParam(text: string, key: string, value: number | undefined): string {
+export function setParam(text: string, key: string, value: number | undefined): string {
   const base = text.trim() === "" ? "{}\n" : text;
   return applyEdits(base, modify(base, [key], value, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" } }));
 }
@@ -154,6 +154,10 @@ export interface TuneOptions {
   maxVariants?: number;
   /** Which variant families to try (default both). */
   kinds?: ReadonlyArray<Variant["action"]>;
+  /** Variants from elsewhere (a model's reflection), tried first in each round, through the same A/B gate. */
+  extraVariants?: (files: FileMap, round: number) => Variant[];
+  /** Reorders each round's variants before `maxVariants` cuts them (the learning memory's ranking). */
+  order?: (variants: Variant[]) => Variant[];
   onEvent?: (e: TuneEvent) => void;
 }
 
@@ -218,9 +222,10 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
     initialScore ??= base.score;
     finalScore = base.score;
     // The one protected-path rule (always-protected paths, dot files, normalisation) that the run's safety gate applies.
-    let variants = [...(kinds.includes("parameter-adjustment") ? paramVariants(ws.files) : []), ...(kinds.includes("prompt-tuning") ? promptVariants(ws.files) : [])].filter((v) =>
+    let variants = [...(o.extraVariants?.(ws.files, round) ?? []), ...(kinds.includes("parameter-adjustment") ? paramVariants(ws.files) : []), ...(kinds.includes("prompt-tuning") ? promptVariants(ws.files) : [])].filter((v) =>
       [...v.changes.keys()].every((p) => isEvolvable(ws.config, p)),
     );
+    if (o.order !== undefined) variants = o.order(variants);
     if (o.maxVariants !== undefined) variants = variants.slice(0, o.maxVariants);
     emit({ type: "base", round, generation, score: base.score, passed: base.passed, total: base.total, variants: variants.length });
 

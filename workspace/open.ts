@@ -13,6 +13,7 @@ import { loadSuite, prepareCustomAssertions } from "../golden-tests/index.js";
 import type { GoldenSuite } from "../golden-tests/index.js";
 import { readCommitFiles } from "../ledger/index.js";
 import { CONFIG_FILE, WorkspaceError } from "./root.js";
+import { EvolveError } from "../kernel/errors.js";
 
 // Where a workspace is, apart from what it holds, so commands that only read history load little.
 export { CONFIG_FILE, findWorkspaceRoot, WorkspaceError } from "./root.js";

@@ -18,6 +18,9 @@ import type { Reflection } from "../reflect.js";
 import type { CaseFlags } from "../judge.js";
 import type { Rng } from "../rng.js";
 import type { RunState } from "./state.js";
+import type { LearningMemory } from "../../memory/store.js";
+import { combineFactors, type Situation } from "../../memory/situation.js";
+import { recall, recallPlan, roundSituation } from "../memory-hook.js";
 
 export type Weight = (file: string, offset: number) => number;
 
@@ -33,12 +36,15 @@ export async function planEdits(
   state: RunState,
   evaluator: Evaluator,
   reflection: Reflection,
-  inputs: { evolvable: (p: string) => boolean; program: ts.Program; rng: Rng; operators: Edit["operator"][] | undefined },
-): Promise<{ ordered: Edit[]; weight: Weight; analysis: Analysis }> {
+  inputs: { evolvable: (p: string) => boolean; program: ts.Program; rng: Rng; operators: Edit["operator"][] | undefined; memory?: LearningMemory | undefined },
+): Promise<{ ordered: Edit[]; weight: Weight; analysis: Analysis; situation: Situation | null; recalled: string[] }> {
   const weight = await localise(evaluator, state.ws.files, inputs.evolvable, state.flags);
   const analysis = analyse(state.ws.files, inputs.evolvable, { program: inputs.program });
   const edits = enumerateEdits(analysis, { weight, rng: inputs.rng, operators: inputs.operators });
-  return { ordered: orderByFactors(edits, weight, reflection.factors), weight, analysis };
+  // The learning memory's past outcomes in a similar situation multiply the reflection's factors.
+  const situation = roundSituation(state.base.results, state.ws.suite.cases, state.ws.files, edits[0]);
+  const memory = recall(inputs.memory, situation);
+  return { ordered: orderByFactors(edits, weight, combineFactors(reflection.factors, memory.factors)), weight, analysis, situation, recalled: recallPlan(memory.recalled) };
 }
 
 /** Spectrum-based fault localisation: one instrumented run of the whole suite, Ochiai per statement. */

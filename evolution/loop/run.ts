@@ -22,8 +22,10 @@ import { operatorSource } from "./sources.js";
 import type { CandidateSource } from "./sources.js";
 import { gateBase, heldSourceFor, llmSourceFor, newRunState, operatorsOf, pastTries, recordUnusable, stopCheck, summarise } from "./run-parts.js";
 import type { RunOptions, RunSummary } from "./types.js";
+import type { Situation } from "../../memory/situation.js";
+import { recall, recallPlan, roundOutcomes, roundSituation } from "../memory-hook.js";
 
-export async function runLoop(opened: OpenedRun, res: RunResources, options: Pick<RunOptions, "onEvent"> = {}): Promise<RunSummary> {
+export async function runLoop(opened: OpenedRun, res: RunResources, options: Pick<RunOptions, "onEvent" | "memory"> = {}): Promise<RunSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   // The type-check thread's cold start (about a second) overlaps measuring the tip and localising.
@@ -46,6 +48,7 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
     const held = await heldSourceFor(state);
     emit({ type: "start", workspace: state.root, branch: state.branch, generation: state.generation - 1, score: state.base.score, holdout: state.base.holdout, passed: state.base.passed, total: state.base.total, budget: state.settings.budget, perGeneration: state.settings.perGeneration, generations: state.settings.generations });
 
+    let situation: Situation | null = null;
     while ((state.stop = stopCheck(state)) === null) {
       await refuseInterference(state);
       state.rounds += 1;
@@ -56,12 +59,18 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
           const t0 = performance.now();
           if (analysisTree !== state.ws.tree) analysisChecker.rebase(state.ws.files);
           analysisTree = state.ws.tree;
-          const plan = await planEdits(state, evaluator, reflection, { evolvable, program: analysisChecker.program(), rng, operators: operatorsOf(config.evolution.operators) });
+          const plan = await planEdits(state, evaluator, reflection, { evolvable, program: analysisChecker.program(), rng, operators: operatorsOf(config.evolution.operators), memory: options.memory });
           state.stages.propose += performance.now() - t0;
+          situation = plan.situation;
+          reflection.plan.push(...plan.recalled);
           reflection = planFollowingEdits(reflection, plan.ordered, plan.analysis);
           emit({ type: "round", generation: state.generation, round: state.rounds, edits: plan.ordered.length, suspicious: plan.ordered.filter((e) => plan.weight(e.file, e.start) > 0).length });
           operators = operatorSource(candidateStream(state.ws.files, state.ws.tree, plan.ordered, config.safety.maxChangesPerCycle, state.seen)[Symbol.iterator]());
-        } else operators = operatorSource([][Symbol.iterator]());
+        } else {
+          operators = operatorSource([][Symbol.iterator]());
+          situation = roundSituation(state.base.results, state.ws.suite.cases, state.ws.files, undefined);
+          reflection.plan.push(...recallPlan(recall(options.memory, situation).recalled));
+        }
         state.reflections.push(reflection);
         emit({ type: "reflection", reflection });
       }
@@ -80,6 +89,7 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
       // 3. Select: the best accepted candidate that holds up on re-checking.
       const winner = await selectWinner(state, round.tried, evaluator);
       await recordLosers(state, round.tried, winner);
+      options.memory?.record(roundOutcomes(situation, round.tried, winner));
       // 4. Commit, or stop when nothing more can come from this base.
       if (winner !== null) {
         await commitWinner(state, winner, round.tried.length, res.modelId);

@@ -3,6 +3,7 @@
  * (RunEvent) and what it gets back (RunSummary). The stages in this folder share these types and
  * the RunState of state.ts; nothing here does any work.
  */
+import type { LearningMemory } from "../../memory/store.js";
 import type { ProviderFlags } from "../../agent/llm/index.js";
 import type { Alert, Trend } from "../monitor.js";
 import type { Reflection } from "../reflect.js";
@@ -26,6 +27,8 @@ export interface RunOptions {
   model?: ProviderFlags;
   /** Evaluate candidates on `evolve worker` processes through this Redis (overrides `evaluation.redis`). */
   redis?: string;
+  /** Learning memory: past outcomes in similar situations order the operators and inform the model's plan; each round's outcomes are added. */
+  memory?: LearningMemory;
 }
 
 /** Why a run stopped; the summary names it. */
