@@ -21,7 +21,7 @@ export interface Candidate {
 }
 
 /** Top edits considered for pairing; pairs grow quadratically, so keep it small. */
-const PAIR_POOL = 24;
+export const PAIR_POOL = 24;
 
 /**
  * Lazily yields candidates. `seen` is shared across generations and runs so that a candidate already
@@ -43,6 +43,14 @@ export function* candidateStream(base: FileMap, baseTree: string, ordered: reado
       const c = make([a, b]);
       if (c !== null) yield c;
     }
+  }
+}
+
+/** Candidates of given edit combinations (e.g. the search policy's focused pairs), skipping those seen before. */
+export function* combinationStream(base: FileMap, baseTree: string, combos: readonly Edit[][], seen: Set<string>): Generator<Candidate> {
+  for (const edits of combos) {
+    const c = makeCandidate(base, baseTree, edits, seen);
+    if (c !== null) yield c;
   }
 }
 

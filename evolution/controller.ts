@@ -31,12 +31,14 @@ import { startTypeCheckThread } from "./typecheck-thread.js";
 import type { ThreadedTypeChecker } from "./typecheck-thread.js";
 import { instrument, suspiciousness, weightFunction } from "./localise.js";
 import { createRng } from "./rng.js";
-import { candidateStream } from "./candidates.js";
+import { candidateStream, combinationStream, PAIR_POOL } from "./candidates.js";
+import { compareAccepted, focusedPairs, keepPassing, orderEdits } from "./search-policy.js";
+import type { PatchShape } from "./search-policy.js";
 import { freeTagName, lastGeneration } from "../ledger/generations.js";
 import type { Candidate } from "./candidates.js";
 import { createEvaluator } from "../golden-tests/evaluate.js";
 import type { Evaluator, Measurement } from "../golden-tests/evaluate.js";
-import { better, judge } from "./judge.js";
+import { judge } from "./judge.js";
 import type { CaseFlags, Verdict } from "./judge.js";
 import { alertsFor, trends } from "./monitor.js";
 import type { Alert, GenerationMetrics, Trend } from "./monitor.js";
@@ -244,6 +246,10 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     emit({ type: "start", workspace: root, branch, generation: generation - 1, score: base.score, holdout: base.holdout, passed: base.passed, total: base.total, budget: evo.budget, perGeneration: evo.perGeneration, generations: evo.generations });
 
     let stream: Iterator<Candidate> | null = null;
+    // The search policy's state for the current base: its ordered edits, and whether the focused
+    // pairs were already tried once its first stream ran dry.
+    let lastOrdered: readonly Edit[] = [];
+    let escalated = false;
     while (true) {
       if (isPerfect(base)) { stopReason = "every case passes"; break; }
       if (rounds >= evo.generations) { stopReason = `reached ${evo.generations} generation round${evo.generations === 1 ? "" : "s"}`; break; }
@@ -264,7 +270,9 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
           const weight = await localise(evaluator, ws.files, evolvable, flags);
           const analysis = analyse(ws.files, evolvable, { program: checkerFor(ws).program() });
           const edits = enumerateEdits(analysis, { weight, rng, operators: operatorsOf(config.evolution.operators) });
-          const ordered = orderByFactors(edits, weight, reflection.factors);
+          const ordered = orderEdits(edits, weight, reflection.factors);
+          lastOrdered = ordered;
+          escalated = false;
           stages.propose += performance.now() - t0;
           emit({ type: "round", generation, round: rounds, edits: ordered.length, suspicious: ordered.filter((e) => weight(e.file, e.start) > 0).length });
           stream = candidateStream(ws.files, ws.tree, ordered, config.safety.maxChangesPerCycle, seen)[Symbol.iterator]();
@@ -335,7 +343,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
             const { measurement } = await evaluator.run(built.code);
             stages.evaluate += performance.now() - t1;
             evaluated += 1;
-            const verdict = judge(base, measurement, flags, config.improvement.threshold);
+            const verdict = keepPassing(judge(base, measurement, flags, config.improvement.threshold));
             cache.set(prepared.tree, suite.hash, MODEL_NONE, measurement);
             const done: Tried = { ...prepared, code: built.code, stage: "evaluate", measurement, verdict, reason: verdict.reason };
             results.push(await approvalGate(done, config.safety.approvalAboveLines, options));
@@ -352,7 +360,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
 
       const winners = results
         .filter((r) => r.verdict?.accept === true && r.stage !== "approval")
-        .sort((a, b) => (better(rank(a), rank(b)) ? -1 : better(rank(b), rank(a)) ? 1 : 0));
+        .sort((a, b) => compareAccepted(rank(a), rank(b)));
       let winner: Tried | null = null;
       for (const w of winners) {
         const flaky = await stabilityProblem(w, evaluator, config.safety.recheckRepeats);
@@ -366,6 +374,12 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
 
       if (winner === null) {
         // A model proposes anew every round; the operators' stream, once exhausted, has nothing more.
+        if (exhausted && provider === null && !escalated && proposerKind !== "llm") {
+          // Before giving up on this base: pairs of edits around its most suspicious lines.
+          escalated = true;
+          stream = combinationStream(ws.files, ws.tree, focusedPairs(lastOrdered, PAIR_POOL), seen)[Symbol.iterator]();
+          continue;
+        }
         if (exhausted && provider === null) { stopReason = "no candidate left to try from this tree"; break; }
         continue;
       }
@@ -445,7 +459,7 @@ export async function runEvolution(options: RunOptions): Promise<RunSummary> {
     const hit = cache.get(tree, suite.hash, MODEL_NONE) as Measurement | undefined;
     if (hit !== undefined) {
       fromCache += 1;
-      const verdict = judge(base, hit, flags, w.config.improvement.threshold);
+      const verdict = keepPassing(judge(base, hit, flags, w.config.improvement.threshold));
       // A cached tree is never re-evaluated; it can still win, but only through a fresh stability check.
       return { candidate: c, tree, stage: "cache", measurement: hit, verdict, reason: `${verdict.reason} (cached)`, diff };
     }
@@ -511,14 +525,6 @@ async function localise(evaluator: Evaluator, files: FileMap, evolvable: (p: str
   const susp = suspiciousness(sites, runs);
   const code = weightFunction(sites, susp);
   return paramWeight(files, sites, susp, code);
-}
-
-function orderByFactors(edits: readonly Edit[], weight: (f: string, o: number) => number, factors: Record<string, number>): Edit[] {
-  // enumerateEdits already ordered by weight with seeded ties; a stable sort keeps that order within equal keys.
-  return edits
-    .map((e, i) => ({ e, i, k: weight(e.file, e.start) * (factors[e.operator] ?? 1) }))
-    .sort((a, b) => b.k - a.k || a.i - b.i)
-    .map((x) => x.e);
 }
 
 async function approvalGate(t: Tried, limit: number, options: RunOptions): Promise<Tried> {
@@ -594,8 +600,8 @@ function attemptOf(r: Tried, generation: number, base: string): AttemptRecord {
   };
 }
 
-function rank(t: Tried): { score: number; holdout: number | null; changedLines: number } {
-  return { score: t.measurement!.score, holdout: t.measurement!.holdout, changedLines: changedLines(t.diff) };
+function rank(t: Tried): { score: number; holdout: number | null; shape: PatchShape } {
+  return { score: t.measurement!.score, holdout: t.measurement!.holdout, shape: { changedLines: changedLines(t.diff), operators: t.candidate.origin.operator.split("+") } };
 }
 
 function changedLines(diff: string): number {
