@@ -25,7 +25,7 @@ export const OPERATOR_PRIOR: Readonly<Record<OperatorName, number>> = {
   boundary: 1,
   comparison: 1,
   logical: 1,
-  literal: 0.9,
+  literal: 1,
   identifier: 1,
   "negate-condition": 1,
   "statement-delete": 0.5,
