@@ -11,6 +11,8 @@
  *                                          | queue (distributed evaluation on a throwaway redis-server; skipped when absent)
  *                                          | memory (candidates to first repair with and without the learning memory)
  *   npm run bench -- --repeats N --naive N passed on to the pipeline benchmark
+ *   npm run bench -- --only repair [--budget 400,2000] [--baseline REF] [--programs a,b]
+ *                                          the repair benchmark (bench/repair.ts); never part of a full run
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -23,29 +25,40 @@ import { interactionsBench, type InteractionsBenchResult } from "./interactions.
 import { serveBench, type ServeBenchResult } from "./serve.js";
 import { queueBench, type QueueBenchResult } from "./queue.js";
 import { memoryBench, type MemoryBenchResult } from "./memory.js";
+import { repairBench, type RepairBenchResult } from "./repair.js";
 
 interface Args {
   json: boolean;
   quick: boolean;
-  only: "pipeline" | "history" | "llm" | "interactions" | "serve" | "queue" | "memory" | null;
+  only: "pipeline" | "history" | "llm" | "interactions" | "serve" | "queue" | "memory" | "repair" | null;
   pipelineArgs: string[];
+  repair: { budgets: number[]; baseline: string | null; programs: string[] | null };
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, quick: false, only: null, pipelineArgs: [] };
+  const args: Args = { json: false, quick: false, only: null, pipelineArgs: [], repair: { budgets: [400, 2000], baseline: null, programs: null } };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--json") args.json = true;
     else if (a === "--quick") args.quick = true;
     else if (a === "--only") {
       const v = argv[++i];
-      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "serve" && v !== "queue" && v !== "memory") throw new Error(`bench: --only takes pipeline, history, llm, interactions, serve, queue or memory, got ${v ?? "nothing"}`);
+      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "serve" && v !== "queue" && v !== "memory" && v !== "repair") throw new Error(`bench: --only takes pipeline, history, llm, interactions, serve, queue, memory or repair, got ${v ?? "nothing"}`);
       args.only = v;
+    } else if (a === "--budget") {
+      const v = argv[++i];
+      if (v === undefined || !/^[1-9]\d*(,[1-9]\d*)*$/.test(v)) throw new Error(`bench: --budget takes whole numbers >= 1 separated by commas, got ${v ?? "nothing"}`);
+      args.repair.budgets = v.split(",").map(Number);
+    } else if (a === "--baseline" || a === "--programs") {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`bench: ${a} takes a value`);
+      if (a === "--baseline") args.repair.baseline = v;
+      else args.repair.programs = v.split(",");
     } else if (a === "--repeats" || a === "--naive") {
       const v = argv[++i];
       if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new Error(`bench: ${a} takes a whole number >= 1, got ${v ?? "nothing"}`);
       args.pipelineArgs.push(a, v);
-    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|serve|queue|memory, --repeats N, --naive N`);
+    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|serve|queue|memory|repair, --repeats N, --naive N, --budget N[,N], --baseline REF, --programs a,b`);
   }
   if (args.quick && !args.pipelineArgs.includes("--repeats")) args.pipelineArgs.push("--repeats", "1");
   if (args.quick && !args.pipelineArgs.includes("--naive")) args.pipelineArgs.push("--naive", "3");
@@ -122,9 +135,15 @@ async function main(): Promise<void> {
     say(`learning memory bench${args.quick ? " (quick)" : ""}:`);
     memory = await memoryBench({ quick: args.quick, say });
   }
+  let repair: RepairBenchResult | null = null;
+  if (args.only === "repair") {
+    say("");
+    say(`repair bench (budgets ${args.repair.budgets.join(", ")}${args.repair.baseline === null ? "" : `, baseline ${args.repair.baseline}`}):`);
+    repair = await repairBench({ ...args.repair, say });
+  }
   const wallMs = Math.round(performance.now() - started);
   say(`\nbench finished in ${(wallMs / 1000).toFixed(1)} s`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(serve === null ? {} : { serve }), ...(queue === null ? {} : { queue }), ...(memory === null ? {} : { memory }), benchWallMs: wallMs }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(serve === null ? {} : { serve }), ...(queue === null ? {} : { queue }), ...(memory === null ? {} : { memory }), ...(repair === null ? {} : { repair }), benchWallMs: wallMs }, null, 2)}\n`);
 }
 
 await main();

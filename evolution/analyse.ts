@@ -7,8 +7,17 @@ import type { Candidate, Operator, SourceContext } from "./operators/common.js";
 import { negateCondition } from "./operators/condition.js";
 import { identifier } from "./operators/identifier.js";
 import { literal } from "./operators/literal.js";
-import { returnValue } from "./operators/returns.js";
 import { statementCopy, statementDelete, statementDuplicate, statementSwap } from "./operators/statements.js";
+import { compoundAssignment } from "./operators/compound.js";
+import { offByOne } from "./operators/off-by-one.js";
+import { access } from "./operators/access.js";
+import { callArguments } from "./operators/arguments.js";
+import { siblingMethod } from "./operators/siblings.js";
+import { insertJump } from "./operators/jumps.js";
+import { insertGuard } from "./operators/guards.js";
+import { statementInsert } from "./operators/insert.js";
+import { loopDirection } from "./operators/loops.js";
+import { returnValue, returnVariable } from "./operators/returns.js";
 import { paramEdits } from "./params.js";
 import type { Rng } from "./rng.js";
 import { createMemoryProject, isTypeScriptPath, toVirtual } from "../kernel/ts-project.js";
@@ -26,6 +35,16 @@ const SOURCE_OPERATORS: Record<Exclude<OperatorName, "param-adjust">, Operator> 
   "statement-swap": statementSwap,
   "statement-copy": statementCopy,
   "return-value": returnValue,
+  "compound-assignment": compoundAssignment,
+  "off-by-one": offByOne,
+  access,
+  "call-arguments": callArguments,
+  "sibling-method": siblingMethod,
+  "insert-jump": insertJump,
+  "insert-guard": insertGuard,
+  "statement-insert": statementInsert,
+  "loop-direction": loopDirection,
+  "return-variable": returnVariable,
 };
 
 /** The base tree parsed and type-checked once, ready for every operator. */

@@ -22,7 +22,7 @@ export interface Candidate {
 }
 
 /** Top edits considered for pairing; pairs grow quadratically, so keep it small. */
-const PAIR_POOL = 24;
+export const PAIR_POOL = 24;
 /** Combinations of one size at most: the pool for triples and larger shrinks until C(pool, k) fits. */
 const MAX_COMBINATIONS = 300;
 
@@ -84,6 +84,14 @@ function overlapping(edits: readonly Edit[]): boolean {
     }
   }
   return false;
+}
+
+/** Candidates of given edit combinations (e.g. the search policy's focused pairs), skipping those seen before. */
+export function* combinationStream(base: FileMap, baseTree: string, combos: readonly Edit[][], seen: Set<string>): Generator<Candidate> {
+  for (const edits of combos) {
+    const c = makeCandidate(base, baseTree, edits, seen);
+    if (c !== null) yield c;
+  }
 }
 
 function makeCandidate(base: FileMap, baseTree: string, edits: Edit[], seen: Set<string>): Candidate | null {

@@ -86,7 +86,8 @@ describe("operators on a fixture", () => {
     const files = new Set(all.map((e) => e.file));
     expect([...files].sort()).toEqual(["agent/params.json", "agent/tools/text.ts", "agent/tools/util.ts"]);
     for (const e of all) expect(FILES.get(e.file)?.slice(e.start, e.end)).not.toBe(e.text);
-    expect(new Set(all.map((e) => e.operator))).toEqual(new Set(OPERATOR_NAMES));
+    // access needs nested indices or sibling properties, which this fixture lacks (test/repair-operators.test.ts has them)
+    expect(new Set(all.map((e) => e.operator))).toEqual(new Set(OPERATOR_NAMES.filter((o) => o !== "access")));
   });
 
   test("every edit still parses (operators parenthesise what they rewrite)", () => {

@@ -15,6 +15,16 @@ export type OperatorName =
   | "statement-swap"
   | "statement-copy"
   | "return-value"
+  | "compound-assignment"
+  | "off-by-one"
+  | "access"
+  | "call-arguments"
+  | "sibling-method"
+  | "insert-jump"
+  | "insert-guard"
+  | "statement-insert"
+  | "loop-direction"
+  | "return-variable"
   | "param-adjust";
 
 /** Every operator, in the order enumerateEdits runs them; when two produce the same edit, the earlier keeps it. */
@@ -31,6 +41,16 @@ export const OPERATOR_NAMES: readonly OperatorName[] = [
   "statement-swap",
   "statement-copy",
   "return-value",
+  "compound-assignment",
+  "off-by-one",
+  "access",
+  "call-arguments",
+  "sibling-method",
+  "insert-jump",
+  "insert-guard",
+  "statement-insert",
+  "loop-direction",
+  "return-variable",
   "param-adjust",
 ];
 

@@ -3,6 +3,7 @@
  * creates a fresh one from a bundled example under ./workspaces/ (its own git repository), so the
  * quickstart never commits into the repository it is run from.
  */
+import { describeRepair, repairStatus } from "../../evolution/repair-status.js";
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import cliProgress from "cli-progress";
@@ -173,6 +174,7 @@ function printSummary(out: Out, s: RunSummary): void {
   }
   if (s.stillFailing.length > 0) out.say(`Still failing: ${s.stillFailing.join(", ")}`);
   for (const h of s.held) out.say(`${c.yellow("held")} ${h.id} (${h.lines} changed lines): ${h.description}; commit it with \`evolve approve ${h.id}\``);
+  out.say(describeRepair(s.finalScore, s.finalHoldout));
   for (const a of s.alerts) out.say(`${c.yellow("alert")}: ${a.message}`);
   out.say(`History: git -C ${s.workspace} log --format='%h %s%n%(trailers:key=Evolve-Score)'   or   evolve log --workspace ${s.workspace}`);
 }
@@ -198,6 +200,7 @@ export function jsonOf(s: RunSummary): unknown {
     stopCause: s.stopCause,
     held: s.held,
     stillFailing: s.stillFailing,
+    repair: repairStatus(s.finalScore, s.finalHoldout),
     alerts: s.alerts,
     trends: s.trends,
     reflections: s.reflections.map((r) => ({ generation: r.generation, plan: r.plan })),

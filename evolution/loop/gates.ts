@@ -10,6 +10,7 @@ import { candidateTreeOid, unifiedDiff } from "../../ledger/index.js";
 import type { EvalCache } from "../../ledger/index.js";
 import type { Candidate } from "../candidates.js";
 import { judge } from "../judge.js";
+import { keepPassing } from "../search-policy.js";
 import type { CaseFlags } from "../judge.js";
 import type { ThreadedTypeChecker } from "../typecheck-thread.js";
 import { MODEL_NONE } from "./context.js";
@@ -41,7 +42,7 @@ export function safetyGate(c: Candidate, base: GateBase, diff: string): Tried | 
 export function cacheGate(c: Candidate, tree: string, base: GateBase, cache: EvalCache, diff: string): Tried | null {
   const hit = cache.get(tree, base.suiteHash, MODEL_NONE) as Measurement | undefined;
   if (hit === undefined) return null;
-  const verdict = judge(base.measurement, hit, base.flags, base.config.improvement.threshold);
+  const verdict = keepPassing(judge(base.measurement, hit, base.flags, base.config.improvement.threshold));
   // A cached tree can still win, but only through a fresh stability check.
   return { candidate: c, tree, stage: "cache", measurement: hit, verdict, reason: `${verdict.reason} (cached)`, diff };
 }

@@ -21,6 +21,8 @@ import type { RunState } from "./state.js";
 import type { LearningMemory } from "../../memory/store.js";
 import { combineFactors, type Situation } from "../../memory/situation.js";
 import { recall, recallPlan, roundSituation } from "../memory-hook.js";
+// Suspiciousness times the reflection and memory factors; the search policy breaks ties by operator priors.
+import { orderEdits } from "../search-policy.js";
 
 export type Weight = (file: string, offset: number) => number;
 
@@ -44,7 +46,7 @@ export async function planEdits(
   // The learning memory's past outcomes in a similar situation multiply the reflection's factors.
   const situation = roundSituation(state.base.results, state.ws.suite.cases, state.ws.files, edits[0]);
   const memory = recall(inputs.memory, situation);
-  return { ordered: orderByFactors(edits, weight, combineFactors(reflection.factors, memory.factors)), weight, analysis, situation, recalled: recallPlan(memory.recalled) };
+  return { ordered: orderEdits(edits, weight, combineFactors(reflection.factors, memory.factors)), weight, analysis, situation, recalled: recallPlan(memory.recalled) };
 }
 
 /** Spectrum-based fault localisation: one instrumented run of the whole suite, Ochiai per statement. */
@@ -58,14 +60,6 @@ async function localise(evaluator: Evaluator, files: FileMap, evolvable: (p: str
   const runs = outcomes.filter((o) => flags.get(o.id)?.split !== "holdout").map((o) => ({ covered: o.covered ?? [], passed: passed.get(o.id) === true }));
   const susp = suspiciousness(sites, runs);
   return paramWeight(files, sites, susp, weightFunction(sites, susp));
-}
-
-function orderByFactors(edits: readonly Edit[], weight: Weight, factors: Record<string, number>): Edit[] {
-  // enumerateEdits already ordered by weight with seeded ties; a stable sort keeps that order within equal keys.
-  return edits
-    .map((e, i) => ({ e, i, k: weight(e.file, e.start) * (factors[e.operator] ?? 1) }))
-    .sort((a, b) => b.k - a.k || a.i - b.i)
-    .map((x) => x.e);
 }
 
 /**

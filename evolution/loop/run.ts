@@ -6,7 +6,9 @@
  */
 import { isEvolvable } from "../../workspace/config.js";
 import { createEvaluator } from "../../golden-tests/evaluate.js";
-import { candidateStream } from "../candidates.js";
+import { candidateStream, combinationStream, PAIR_POOL } from "../candidates.js";
+import type { Edit } from "../edits.js";
+import { focusedPairs } from "../search-policy.js";
 import { createRng } from "../rng.js";
 import { createTypeChecker } from "../typecheck.js";
 import { startTypeCheckThread } from "../typecheck-thread.js";
@@ -49,6 +51,10 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
     emit({ type: "start", workspace: state.root, branch: state.branch, generation: state.generation - 1, score: state.base.score, holdout: state.base.holdout, passed: state.base.passed, total: state.base.total, budget: state.settings.budget, perGeneration: state.settings.perGeneration, generations: state.settings.generations });
 
     let situation: Situation | null = null;
+    // The search policy's state for the current base: its ordered edits, and whether the focused
+    // pairs around its most suspicious lines were tried once its first stream ran dry.
+    let lastOrdered: readonly Edit[] = [];
+    let escalated = false;
     while ((state.stop = stopCheck(state)) === null) {
       await refuseInterference(state);
       state.rounds += 1;
@@ -62,6 +68,8 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
           const plan = await planEdits(state, evaluator, reflection, { evolvable, program: analysisChecker.program(), rng, operators: operatorsOf(config.evolution.operators), memory: options.memory });
           state.stages.propose += performance.now() - t0;
           situation = plan.situation;
+          lastOrdered = plan.ordered;
+          escalated = false;
           reflection.plan.push(...plan.recalled);
           reflection = planFollowingEdits(reflection, plan.ordered, plan.analysis);
           emit({ type: "round", generation: state.generation, round: state.rounds, edits: plan.ordered.length, suspicious: plan.ordered.filter((e) => plan.weight(e.file, e.start) > 0).length });
@@ -94,6 +102,10 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
       if (winner !== null) {
         await commitWinner(state, winner, round.tried.length, res.modelId);
         operators = null;
+      } else if (round.exhausted && llm === null && !escalated && state.settings.proposer !== "llm") {
+        // Before giving up on this base: pairs of edits around its most suspicious lines.
+        escalated = true;
+        operators = operatorSource(combinationStream(state.ws.files, state.ws.tree, focusedPairs(lastOrdered, PAIR_POOL), state.seen)[Symbol.iterator]());
       } else if (round.exhausted && llm === null) {
         state.stop = { cause: "exhausted", reason: "no candidate left to try from this tree" };
         break;

@@ -10,6 +10,7 @@ import type { Evaluator } from "../../golden-tests/evaluate.js";
 import type { EvalCache } from "../../ledger/index.js";
 import type { Candidate } from "../candidates.js";
 import { judge } from "../judge.js";
+import { keepPassing } from "../search-policy.js";
 import type { ThreadedTypeChecker } from "../typecheck-thread.js";
 import { MODEL_NONE } from "./context.js";
 import { approvalGate, cacheGate, diffOf, safetyGate, treeOf, typecheckGate } from "./gates.js";
@@ -95,7 +96,7 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
         state.stages.evaluate += performance.now() - t1;
         state.counts.evaluated += 1;
         pending -= 1;
-        const verdict = judge(base.measurement, measurement, base.flags, base.config.improvement.threshold);
+        const verdict = keepPassing(judge(base.measurement, measurement, base.flags, base.config.improvement.threshold));
         tools.cache.set(stopped.tree, base.suiteHash, MODEL_NONE, measurement);
         await finish({ ...stopped, code: built.code, stage: "evaluate", measurement, verdict, reason: verdict.reason });
       })().finally(() => running.delete(p));

@@ -7,14 +7,15 @@
 import type { Evaluator } from "../../golden-tests/evaluate.js";
 import { recordAttempts } from "../../ledger/index.js";
 import type { AttemptRecord } from "../../ledger/index.js";
-import { better } from "../judge.js";
+import { compareAccepted } from "../search-policy.js";
+import type { PatchShape } from "../search-policy.js";
 import { changedLines } from "./state.js";
 import type { RunState, Tried } from "./state.js";
 
 const EPSILON = 1e-9;
 
 export async function selectWinner(state: RunState, tried: readonly Tried[], evaluator: Evaluator): Promise<Tried | null> {
-  const ranked = tried.filter((r) => r.verdict?.accept === true && r.stage !== "approval").sort((a, b) => (better(rank(a), rank(b)) ? -1 : better(rank(b), rank(a)) ? 1 : 0));
+  const ranked = tried.filter((r) => r.verdict?.accept === true && r.stage !== "approval").sort((a, b) => compareAccepted(rank(a), rank(b)));
   for (const w of ranked) {
     const flaky = await stabilityProblem(w, evaluator, state.ws.config.safety.recheckRepeats);
     if (flaky === null) return w;
@@ -50,8 +51,8 @@ async function stabilityProblem(w: Tried, evaluator: Evaluator, repeats: number)
   return null;
 }
 
-function rank(t: Tried): { score: number; holdout: number | null; changedLines: number } {
-  return { score: t.measurement!.score, holdout: t.measurement!.holdout, changedLines: changedLines(t.diff) };
+function rank(t: Tried): { score: number; holdout: number | null; shape: PatchShape } {
+  return { score: t.measurement!.score, holdout: t.measurement!.holdout, shape: { changedLines: changedLines(t.diff), operators: t.candidate.origin.operator.split("+") } };
 }
 
 export function attemptOf(r: Tried, generation: number, base: string): AttemptRecord {

@@ -3,7 +3,9 @@ import {
   asAdditiveOperand,
   asMemberObject,
   asUnaryOperand,
+  enclosingFunction,
   forEachRuntimeNode,
+  isAnyLike,
   includesNull,
   isArrayType,
   isBooleanType,
@@ -51,6 +53,37 @@ export const returnValue: Operator = (ctx) => {
     const e = returnedExpression(node);
     if (!e) return;
     for (const alt of alternatives(ctx, e)) out.push(replaceNode(ctx, e, alt, "return-value"));
+  });
+  return out;
+};
+
+/** Locals and parameters of the function owning `node`, declared before it, whose type fits `want`. */
+function localsFitting(ctx: SourceContext, node: ts.Node, want: ts.Type): string[] {
+  const owner = enclosingFunction(node);
+  if (!owner) return [];
+  const at = node.getStart(ctx.sf);
+  const out: string[] = [];
+  for (const s of ctx.checker.getSymbolsInScope(node, ts.SymbolFlags.Variable)) {
+    const decl = s.declarations?.[0];
+    if (!decl || decl.getSourceFile() !== ctx.sf || decl.getStart(ctx.sf) < owner.getStart(ctx.sf) || decl.getEnd() > owner.getEnd()) continue;
+    if (decl.getEnd() > at && !ts.isParameter(decl)) continue;
+    const t = ctx.checker.getTypeOfSymbolAtLocation(s, node);
+    if (isAnyLike(t) || !ctx.checker.isTypeAssignableTo(t, want)) continue;
+    out.push(s.getName());
+  }
+  return out;
+}
+
+/** `return e;` -> `return v;` for each local or parameter `v` of the function whose type fits the return. */
+export const returnVariable: Operator = (ctx) => {
+  const out: Candidate[] = [];
+  forEachRuntimeNode(ctx.sf, (node) => {
+    if (!ts.isReturnStatement(node) || !node.expression) return;
+    const e = node.expression;
+    const want = ctx.checker.getContextualType(e) ?? ctx.checker.getTypeAtLocation(e);
+    if (isAnyLike(want)) return;
+    const text = nodeText(ctx, e);
+    for (const name of localsFitting(ctx, node, want)) if (name !== text) out.push(replaceNode(ctx, e, name, "return-variable"));
   });
   return out;
 };

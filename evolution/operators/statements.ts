@@ -1,5 +1,5 @@
 import { ts } from "ts-morph";
-import { makeEdit } from "../edits.js";
+import { makeEdit, type OperatorName } from "../edits.js";
 import {
   declaredNames,
   identifierTexts,
@@ -30,7 +30,8 @@ function insertionAfter(ctx: SourceContext, anchor: ts.Statement, text: string):
   return `\n${lineIndent(ctx.text, anchor.getStart(ctx.sf)).indent}${text}`;
 }
 
-function insertCandidate(ctx: SourceContext, anchor: ts.Statement, text: string, operator: "statement-duplicate" | "statement-copy"): Candidate {
+/** A candidate inserting `text` as the statement after `anchor`. */
+export function insertCandidate(ctx: SourceContext, anchor: ts.Statement, text: string, operator: OperatorName): Candidate {
   const at = anchor.getEnd();
   const anchorText = nodeText(ctx, anchor);
   const edit = makeEdit(ctx.path, ctx.text, at, at, insertionAfter(ctx, anchor, text), operator, { old: anchorText, new: `${anchorText} ${text}` }, anchor.getStart(ctx.sf));
@@ -118,7 +119,7 @@ function localNames(ctx: SourceContext, s: ts.Statement, owner: ts.Node): Set<st
 }
 
 /** What a statement needs from the function it runs in. */
-interface Requirements {
+export interface Requirements {
   yields: boolean;
   awaits: boolean;
   /** The class whose `this` it reads, or null when it reads no `this`. */
@@ -142,7 +143,7 @@ function thisClassAt(node: ts.Node): ts.Node | "none" {
   return owner && cls && ts.isClassLike(cls) ? cls : "none";
 }
 
-function requirements(s: ts.Statement): Requirements {
+export function requirements(s: ts.Statement): Requirements {
   const req: Requirements = { yields: false, awaits: false, thisClass: null, escapes: false };
   const walk = (n: ts.Node, loops: number, switches: number, labels: readonly string[]): void => {
     if (isFunctionWithBody(n) && !ts.isArrowFunction(n)) return;
