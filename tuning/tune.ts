@@ -229,7 +229,7 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
     if (o.maxVariants !== undefined) variants = variants.slice(0, o.maxVariants);
     emit({ type: "base", round, generation, score: base.score, passed: base.passed, total: base.total, variants: variants.length });
 
-    const tried: { variant: Variant; files: FileMap; evaluation: AgentEvaluation | null; ab: AbResult | null; reason: string; accepted: boolean }[] = [];
+    const tried: TriedVariant[] = [];
     for (const variant of variants) {
       evaluated++;
       const files = withChanges(ws.files, variant.changes);
@@ -255,63 +255,77 @@ export async function tune(o: TuneOptions): Promise<TuneReport> {
     const losers = tried.filter((t) => t !== winner);
     if (losers.length > 0) {
       rejected += losers.length;
-      const records: AttemptRecord[] = [];
-      for (const t of losers) {
-        const m = t.evaluation ? agentMeasurement(t.evaluation) : null;
-        records.push({
-          generation,
-          base: ws.commit,
-          tree: await candidateTreeOid(o.root, ws.commit, t.variant.changes),
-          operator: t.variant.operator,
-          proposer: "tune",
-          description: t.variant.description,
-          diff: unifiedDiff(ws.files, t.files),
-          score: m?.score ?? null,
-          holdout: m?.holdout ?? null,
-          reason: t.accepted ? `a better variant won this round (${t.reason})` : t.reason,
-          metrics: {
-            stage: "ab-test",
-            action: t.variant.action,
-            baseScore: base.score,
-            ...(t.ab ? { ab: abSummary(t.ab), meanDelta: t.ab.meanDelta } : {}),
-            ...(t.evaluation ? { passed: t.evaluation.passed, total: t.evaluation.total, repeats: t.evaluation.repeats, tokens: t.evaluation.tokens, modelMs: Math.round(t.evaluation.modelMs) } : {}),
-          },
-          at: new Date().toISOString(),
-        });
-      }
-      await recordAttempts(o.root, ws.commit, records, ws.config.history);
+      await recordAttempts(o.root, ws.commit, await Promise.all(losers.map((t) => loserAttempt(o.root, ws, generation, base, t))), ws.config.history);
     }
     if (!winner) {
       stopReason = `round ${round}: no variant improved significantly (alpha ${alpha})`;
       break;
     }
 
-    const next = winner.evaluation!;
-    const ab = winner.ab!;
-    const summary = abSummary(ab);
-    const params = agentParams(winner.files);
-    const record: GenerationRecord = {
-      generation,
-      action: winner.variant.action,
-      summary: winner.variant.description,
-      details: [`- ${winner.variant.description}`, `- A/B against the tip on ${ab.pairs.length} paired case runs: ${ab.wins} wins, ${ab.losses} losses, ${ab.ties} ties; sign test p = ${summary.p}, Wilcoxon p = ${summary.wilcoxonP}`],
-      parent: agentMeasurement(base),
-      measurement: agentMeasurement(next),
-      fixed: fixedCases(base, next),
-      proposer: "tune",
-      operator: winner.variant.operator,
-      suiteHash: `agent:${ws.suite.hash}`,
-      model,
-      seed: params.seed ?? 0,
-      candidates: tried.length,
-    };
-    const committed = await commitGeneration(o.root, { branch, parent: ws.commit, changes: winner.variant.changes, record, extraTrailers: [[AB_TRAILER, JSON.stringify(summary)]] });
-    const tag = committed.tag;
-    finalScore = next.score;
-    const entry: TunedGeneration = { generation, commit: committed.commit, tag, action: winner.variant.action, operator: winner.variant.operator, description: winner.variant.description, parentScore: base.score, score: next.score, ab: summary };
+    const entry = await commitVariant(o.root, branch, ws, generation, base, winner, { model, candidates: tried.length });
+    finalScore = entry.score;
     generations.push(entry);
-    emit({ type: "generation", generation, commit: committed.commit, tag, score: next.score, parentScore: base.score, variant: winner.variant, ab });
+    emit({ type: "generation", generation, commit: entry.commit, tag: entry.tag, score: entry.score, parentScore: base.score, variant: winner.variant, ab: winner.ab! });
   }
   return { workspace: o.root, branch, model, initialScore: initialScore ?? 0, finalScore, generations, evaluated, rejected, evaluations, stopReason };
 }
 
+
+/** One variant of a round, evaluated (or not) and A/B-tested against the tip. */
+interface TriedVariant {
+  variant: Variant;
+  files: FileMap;
+  evaluation: AgentEvaluation | null;
+  ab: AbResult | null;
+  reason: string;
+  accepted: boolean;
+}
+
+/** A variant that did not become the round's generation, as an attempt with its A/B table. */
+async function loserAttempt(root: string, ws: Workspace, generation: number, base: AgentEvaluation, t: TriedVariant): Promise<AttemptRecord> {
+  const m = t.evaluation ? agentMeasurement(t.evaluation) : null;
+  return {
+    generation,
+    base: ws.commit,
+    tree: await candidateTreeOid(root, ws.commit, t.variant.changes),
+    operator: t.variant.operator,
+    proposer: "tune",
+    description: t.variant.description,
+    diff: unifiedDiff(ws.files, t.files),
+    score: m?.score ?? null,
+    holdout: m?.holdout ?? null,
+    reason: t.accepted ? `a better variant won this round (${t.reason})` : t.reason,
+    metrics: {
+      stage: "ab-test",
+      action: t.variant.action,
+      baseScore: base.score,
+      ...(t.ab ? { ab: abSummary(t.ab), meanDelta: t.ab.meanDelta } : {}),
+      ...(t.evaluation ? { passed: t.evaluation.passed, total: t.evaluation.total, repeats: t.evaluation.repeats, tokens: t.evaluation.tokens, modelMs: Math.round(t.evaluation.modelMs) } : {}),
+    },
+    at: new Date().toISOString(),
+  };
+}
+
+/** The round's winning variant committed as generation `generation`, its A/B figures in an `Evolve-AB` trailer. */
+async function commitVariant(root: string, branch: string, ws: Workspace, generation: number, base: AgentEvaluation, winner: TriedVariant, run: { model: string; candidates: number }): Promise<TunedGeneration> {
+  const next = winner.evaluation!;
+  const ab = winner.ab!;
+  const summary = abSummary(ab);
+  const record: GenerationRecord = {
+    generation,
+    action: winner.variant.action,
+    summary: winner.variant.description,
+    details: [`- ${winner.variant.description}`, `- A/B against the tip on ${ab.pairs.length} paired case runs: ${ab.wins} wins, ${ab.losses} losses, ${ab.ties} ties; sign test p = ${summary.p}, Wilcoxon p = ${summary.wilcoxonP}`],
+    parent: agentMeasurement(base),
+    measurement: agentMeasurement(next),
+    fixed: fixedCases(base, next),
+    proposer: "tune",
+    operator: winner.variant.operator,
+    suiteHash: `agent:${ws.suite.hash}`,
+    model: run.model,
+    seed: agentParams(winner.files).seed ?? 0,
+    candidates: run.candidates,
+  };
+  const committed = await commitGeneration(root, { branch, parent: ws.commit, changes: winner.variant.changes, record, extraTrailers: [[AB_TRAILER, JSON.stringify(summary)]] });
+  return { generation, commit: committed.commit, tag: committed.tag, action: winner.variant.action, operator: winner.variant.operator, description: winner.variant.description, parentScore: base.score, score: next.score, ab: summary };
+}

@@ -39,7 +39,8 @@ export async function measureBase(run: OpenedRun, res: RunResources, emit: (e: R
   const log = await firstParentLog(root, ws.commit, { limit: 10_000, tags: false });
   const generation = lastGeneration(log) + 1;
   const base = await measureOrRefuse(evaluator, ws, "the committed agent does not build");
-  res.cache.set(ws.tree, ws.suite.hash, MODEL_NONE, base.measurement);
+  // A measurement where every case crashed or timed out says nothing about the tree: never cached.
+  if (!base.infrastructure) res.cache.set(ws.tree, ws.suite.hash, MODEL_NONE, base.measurement);
   const tip = log[0];
   const tipRecord = tip === undefined ? null : recordedOf(tip.trailers);
   // Only a score recorded with this very suite is comparable.
@@ -47,17 +48,25 @@ export async function measureBase(run: OpenedRun, res: RunResources, emit: (e: R
   const regressed = recorded !== null && base.measurement.score < recorded - EPSILON;
   if (!regressed || !ws.config.safety.rollbackOnRegression || tip === undefined || tip.parents.length === 0) return { ws, base: base.measurement, generation, log };
 
-  if (base.infrastructure) {
-    emit({ type: "rollback-skipped", commit: tip.commit, reason: `every case crashed or timed out (${base.kinds.join(", ")}): a sandbox fault, not a regression` });
-    throw new EvolveError("sandbox-fault", `${root}: every case of the tip ${tip.commit.slice(0, 10)} crashed or timed out (${base.kinds.join(", ")}); that is the sandbox or the machine, not a regression, so nothing was rolled back. Check sandbox.timeoutMs and sandbox.memoryMb, then run again`, { commit: tip.commit, kinds: base.kinds });
+  let first = base;
+  if (first.infrastructure) {
+    // Every case crashed or timed out: a loaded machine or a dying pool, not the agent. Measure once
+    // more before concluding anything; if it persists, stop rather than revert a good generation.
+    first = await measureOrRefuse(evaluator, ws, "the committed agent does not build");
+    if (first.infrastructure) {
+      emit({ type: "rollback-skipped", commit: tip.commit, reason: `every case crashed or timed out (${first.kinds.join(", ")}): a sandbox fault, not a regression` });
+      throw new EvolveError("sandbox-fault", `${root}: every case of the tip ${tip.commit.slice(0, 10)} crashed or timed out (${first.kinds.join(", ")}), twice; that is the sandbox or the machine, not a regression, so nothing was rolled back. Check sandbox.timeoutMs and sandbox.memoryMb, then run again`, { commit: tip.commit, kinds: first.kinds });
+    }
+    res.cache.set(ws.tree, ws.suite.hash, MODEL_NONE, first.measurement);
+    if (first.measurement.score >= recorded - EPSILON) return { ws, base: first.measurement, generation, log };
   }
   // One low measurement is not evidence enough to write history: the regression must reproduce.
   const again = await measureOrRefuse(evaluator, ws, "the committed agent does not build");
   if (again.measurement.score >= recorded - EPSILON) {
-    emit({ type: "rollback-skipped", commit: tip.commit, reason: `the tip scored ${base.measurement.score} once but ${again.measurement.score} on re-measuring (recorded ${recorded}): not reproduced` });
+    emit({ type: "rollback-skipped", commit: tip.commit, reason: `the tip scored ${first.measurement.score} once but ${again.measurement.score} on re-measuring (recorded ${recorded}): not reproduced` });
     return { ws, base: again.measurement, generation, log };
   }
-  const reason = `the tip scores ${base.measurement.score} now (twice) but recorded ${recorded} when accepted`;
+  const reason = `the tip scores ${again.measurement.score} now (twice) but recorded ${recorded} when accepted`;
   const parentFiles = (await openWorkspace(root, tip.parents[0]!)).files;
   const parent = await measureFiles(evaluator, parentFiles);
   if (typeof parent === "string") throw new WorkspaceError(`${root}: cannot roll back ${tip.commit}: its parent does not build: ${parent}`);
