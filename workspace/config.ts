@@ -10,6 +10,7 @@ import type { Ajv as AjvClass, ValidateFunction } from "ajv";
 import { ajvError, inputError, parseYaml } from "../kernel/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 import { parseDuration } from "../interactions/time.js";
+import { redact } from "../kernel/redact.js";
 import { ALWAYS_PROTECTED, CONFIG_KEYS, MODEL_PROVIDERS } from "./config-keys.js";
 import type { ConfigKey, KeyType } from "./config-keys.js";
 
@@ -213,7 +214,7 @@ export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveCo
   checkGlobs(src, ["protected"], user.protected);
   const model = user.model as { baseUrl?: string } | undefined;
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
-    throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
+    throw inputError(src, ["model", "baseUrl"], `"${redact(model.baseUrl)}" is not a URL`);
   }
   const config = merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
   const interval = (user.reflection as { interval?: unknown } | undefined)?.interval;

@@ -8,7 +8,7 @@ import { bisectHistory } from "../../history/bisect.js";
 import type { HistoryBisectReport } from "../../history/bisect.js";
 import { formatStat } from "../../history/diff-stat.js";
 import { parsePredicate } from "../../history/predicate.js";
-import { c, EXIT, fail, fixed, output, signed } from "../output.js";
+import { c, EXIT, fail, fixed, output, signed, setExitCode } from "../output.js";
 import type { Out } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -34,7 +34,7 @@ export async function bisectCommand(flags: BisectFlags): Promise<void> {
     const report = await bisectHistory(root, { good: flags.good, bad: flags.bad, predicate, suiteRef: flags.suiteRef, cache: flags.cache !== false });
     print(out, report);
     if (out.isJson) out.json(report);
-    if (report.firstBad === null) process.exitCode = EXIT.failed;
+    if (report.firstBad === null) setExitCode(EXIT.failed);
   } catch (e) {
     fail(e);
   }

@@ -10,7 +10,7 @@ import { parseConfig, DEFAULT_CONFIG } from "../../workspace/config.js";
 import { doctor } from "../../agent/llm/doctor.js";
 import { resolveSettings, type ModelSection } from "../../agent/llm/select.js";
 import { CONFIG_FILE, findWorkspaceRoot } from "../../workspace/open.js";
-import { c, fail, output, EXIT } from "../output.js";
+import { c, fail, output, EXIT, setExitCode } from "../output.js";
 import { providerFlags, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -36,7 +36,7 @@ export async function doctorCommand(flags: DoctorFlags): Promise<void> {
     lines.push(...report.lines);
     for (const l of lines) out.say(l.startsWith("problem:") ? `${c.red("problem:")}${l.slice("problem:".length)}` : l.startsWith("ok:") ? `${c.green("ok:")}${l.slice(3)}` : l);
     if (out.isJson) out.json({ ok: report.ok, settings, lines });
-    process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
+    setExitCode(report.ok ? EXIT.ok : EXIT.failed);
   } catch (err) {
     fail(err);
   }

@@ -77,8 +77,8 @@ export async function snapshotCommand(flags: SnapshotFlags): Promise<void> {
     if (out.isJson) {
       out.json({ ...extra, file, budget: snapshot.budget, tokens: snapshot.tokens, included: snapshot.included, dropped: snapshot.dropped, text: snapshot.text });
     } else {
-      process.stdout.write(snapshot.text);
-      process.stderr.write(`${snapshot.tokens} of ${snapshot.budget} tokens (chars/4)${file ? `; written to ${file}` : ""}\n`);
+      out.write(snapshot.text);
+      out.warn(`${snapshot.tokens} of ${snapshot.budget} tokens (chars/4)${file ? `; written to ${file}` : ""}`);
     }
   } catch (e) {
     fail(e);

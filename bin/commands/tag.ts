@@ -6,7 +6,7 @@
 import { openWorkspace } from "../../workspace/open.js";
 import { checkNewTagName, KnownGoodRefusal, tagKnownGood } from "../../history/known-good.js";
 import type { StabilityReport } from "../../history/known-good.js";
-import { c, EXIT, fail, fixed, output } from "../output.js";
+import { c, EXIT, fail, fixed, output, setExitCode } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 import { lockedCommand } from "./lock.js";
@@ -41,9 +41,9 @@ async function tagUnlocked(name: string, flags: TagFlags): Promise<void> {
       if (out.isJson) out.json({ ok: true, tag: name, object: t.object, ...reportJson(t.report) });
     } catch (e) {
       if (!(e instanceof KnownGoodRefusal)) throw e;
-      process.stderr.write(`${c.red("refused:")} ${e.message}\n`);
+      output(false).warn(`${c.red("refused:")} ${e.message}`);
       if (out.isJson) out.json({ ok: false, tag: name, problems: e.report.problems, ...reportJson(e.report) });
-      process.exitCode = EXIT.failed;
+      setExitCode(EXIT.failed);
     }
   } catch (e) {
     fail(e);

@@ -13,7 +13,7 @@ import { gitdirOf } from "../../ledger/index.js";
 import { createSandbox } from "../../sandbox/pool.js";
 import { abSummary } from "../../tuning/ab-test.js";
 import { tune, type TuneEvent, type TuneReport } from "../../tuning/tune.js";
-import { c, fail, output, EXIT } from "../output.js";
+import { c, fail, output, EXIT, setExitCode } from "../output.js";
 import { providerFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 import { lockedCommand } from "./lock.js";
@@ -69,7 +69,7 @@ async function tuneUnlocked(flags: TuneFlags): Promise<void> {
     out.say(`${report.stopReason}. Score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed, ${report.rejected} variant(s) rejected (evolve attempts).`);
     out.say(`response cache: ${stats.hits} hit(s), ${stats.misses} miss(es), ${stats.bypassed} uncacheable${calls ? ` (hit rate ${(stats.hits / calls).toFixed(2)})` : ""}`);
     if (out.isJson) out.json({ ...report, cache: stats });
-    process.exitCode = EXIT.ok;
+    setExitCode(EXIT.ok);
   } catch (err) {
     fail(err);
   }
