@@ -65,7 +65,8 @@ export function buildProgram(io: Io): Command {
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
-      outputError: (s, write) => write(`${s.trimEnd()} (see --help)\n`),
+      // One line: commander's suggestion ("Did you mean eval?") joins the error instead of following it.
+    outputError: (s, write) => write(`${s.trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`),
     });
 
   program

@@ -29,7 +29,10 @@ export async function evalCommand(ref: string | undefined, flags: EvalFlags): Pr
     const predicate = flags.bisect === true ? parsePredicate({ caseId: flags.case, metric: flags.metric }) : null;
     await resolveUserRef(root, ref ?? "HEAD");
     if (flags.suiteRef !== undefined) await resolveUserRef(root, flags.suiteRef, "--suite-ref");
-    const m = await measureRef(root, ref ?? "HEAD", { suiteRef: flags.suiteRef, cache: flags.cache !== false });
+    const m = await measureRef(root, ref ?? "HEAD", { suiteRef: flags.suiteRef, cache: flags.cache !== false, requireCase: predicate?.kind === "case" ? predicate.caseId : undefined });
+    // A malformed config or golden file is the user's input refused (exit 2); only `git bisect run`
+    // wants it as "cannot measure this commit" (125).
+    if (!m.ok && predicate === null && m.error !== undefined) throw m.error;
     if (!m.ok) {
       out.say(`${c.yellow("cannot measure")} ${m.commit}: ${m.reason}`);
       if (out.isJson) out.json({ ref: ref ?? "HEAD", commit: m.commit, ok: false, stage: m.stage, reason: m.reason });
