@@ -8,6 +8,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import pc from "picocolors";
 import { EvolveError, kindOf } from "../kernel/errors.js";
 import { redact } from "../kernel/redact.js";
+import { withWarningSink } from "../kernel/warn.js";
 
 /** 0 ok; 1 the job failed; 2 the user's input (files, flags, workspace state) was refused. */
 export const EXIT = { ok: 0, failed: 1, input: 2 } as const;
@@ -48,7 +49,7 @@ const invocations = new AsyncLocalStorage<Invocation>();
  * invocations can run in one process.
  */
 export function withInvocation<T>(inv: Invocation, body: () => Promise<T>): Promise<T> {
-  return invocations.run(inv, body);
+  return invocations.run(inv, () => withWarningSink((text) => inv.io.stderr(text), body));
 }
 
 /** The current invocation, or one on the process's streams (code outside main, e.g. a test calling a command). */

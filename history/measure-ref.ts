@@ -8,6 +8,7 @@ import { loadSuite } from "../golden-tests/index.js";
 import { createSandbox } from "../sandbox/pool.js";
 import { openEvalCache, readCommitFiles } from "../ledger/index.js";
 import { createEvaluator } from "../golden-tests/evaluate.js";
+import { missingToolRefusal } from "../golden-tests/missing-tools.js";
 import type { Measurement } from "../golden-tests/evaluate.js";
 import type { GoldenSuite } from "../golden-tests/index.js";
 
@@ -47,7 +48,11 @@ export async function measureRef(root: string, ref: string, options: MeasureOpti
       const evaluator = createEvaluator(suite, sandbox, ws.config.sandbox);
       const built = await evaluator.build(ws.files);
       if (!built.ok) return { ok: false, commit, stage: "build", reason: built.reason };
-      const { measurement } = await evaluator.run(built.code);
+      const { measurement, outcomes } = await evaluator.run(built.code);
+      // A case naming a tool this tree does not export is refused; under another commit's suite
+      // (--suite-ref) a missing tool is what history looked like, and just fails its case.
+      const refusal = options.suiteRef === undefined ? missingToolRefusal(suite, outcomes) : null;
+      if (refusal !== null) return { ok: false, commit, stage: "load", reason: refusal.message, error: refusal };
       cache?.set(ws.tree, suite.hash, model, measurement);
       await cache?.flush();
       return { ok: true, commit, tree: ws.tree, suiteHash: suite.hash, cached: false, measurement, suite };

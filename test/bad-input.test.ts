@@ -216,6 +216,17 @@ const OTHER_CASES: BadInput[] = [
   { name: "evolvable leaves the workspace", argv: ["run", "-C", "WS", "--no-progress"], setup: commitFiles({ "evolve.config.yaml": "evolvable: ['../**']\n" }), exit: 2, line: /^evolve\.config\.yaml:1:13: evolvable\[0\]: "\.\.\/\*\*": a glob may not leave the workspace/ },
   { name: "evolvable invalid glob", argv: ["run", "-C", "WS", "--no-progress"], setup: commitFiles({ "evolve.config.yaml": "evolvable: ['agent/[']\n" }), exit: 2, line: /evolvable\[0\]: "agent\/\[": invalid glob/ },
   { name: "evolvable empty", argv: ["run", "-C", "WS", "--no-progress"], setup: commitFiles({ "evolve.config.yaml": "evolvable: []\n" }), exit: 2, line: /^evolve\.config\.yaml:1:12: evolvable: must have at least 1 item/ },
+  {
+    name: "a golden case names a tool no module exports",
+    argv: ["eval", "-C", "WS"],
+    setup: (ws) => {
+      const file = path.join(ws, "golden-tests/numbers.yaml");
+      writeFileSync(file, readFileSync(file, "utf8").replace("tool: clamp\n", "tool: clampp\n"));
+      git(ws, "commit", "-qam", "a typo in a tool name");
+    },
+    exit: 2,
+    line: /^golden-tests\/numbers\.yaml:\d+: case "clamp-inside": tool "clampp" is not exported by any tool module/,
+  },
   { name: "a concurrent writer holds the lock (run)", argv: ["run", "-C", "WS", "--no-progress", "-g", "1"], locked: true, exit: 2, line: /is writing to this workspace|lock/ },
   { name: "a concurrent writer holds the lock (tag)", argv: ["tag", "ok", "-C", "WS"], locked: true, exit: 2, line: /lock/ },
   { name: "a concurrent writer holds the lock (reset)", argv: ["reset", "--to", "gen-0", "-C", "WS"], locked: true, exit: 2, line: /lock/ },
@@ -263,6 +274,17 @@ describe("bad input", () => {
   test("the table is at least 100 inputs", () => {
     expect(CASES.length).toBeGreaterThanOrEqual(100);
   });
+
+  test("a damaged evaluation cache is one warning line, not a failure, and the run goes on", async () => {
+    const ws = path.join(tmp.dir, "damaged-cache");
+    cpSync(BASE, ws, { recursive: true, verbatimSymlinks: true });
+    mkdirSync(path.join(ws, ".git/evolve"), { recursive: true });
+    writeFileSync(path.join(ws, ".git/evolve/eval-cache.jsonl"), '{"broken\n');
+    const io = bufferIo(tmp.dir);
+    expect(await main(["eval", "-C", ws], io)).toBe(0);
+    expect(io.out).toMatch(/score 0\.5625, holdout 0\.1429; 14\/28 pass\n$/);
+    expect(io.err.trimEnd().split("\n")).toEqual([expect.stringMatching(/^warning: .*eval-cache\.jsonl: 1 unreadable line\(s\) \(first: line 1: invalid JSON/)]);
+  }, 60_000);
 
   // Concurrent: each row has its own workspace copy, and main keeps each invocation's streams and
   // exit code apart (bin/output.ts), so rows overlap their waits on git and the disk.
