@@ -7,7 +7,7 @@
  *                                          pipeline's fields at the top level (candidatesPerSecond,
  *                                          naiveRatio, ...) and `history`
  *   npm run bench -- --quick               fewer repeats and samples
- *   npm run bench -- --only history        one part: pipeline | history | llm (the real test model; skipped when absent) | interactions
+ *   npm run bench -- --only history        one part: pipeline | history | llm (the real test model; skipped when absent) | interactions | startup
  *   npm run bench -- --repeats N --naive N passed on to the pipeline benchmark
  */
 import { spawn } from "node:child_process";
@@ -18,11 +18,12 @@ import { llmBench } from "./llm.js";
 import type { LlmBenchResult } from "./llm.js";
 import type { HistoryResult } from "./history.js";
 import { interactionsBench, type InteractionsBenchResult } from "./interactions.js";
+import { startupBench, type StartupResult } from "./startup.js";
 
 interface Args {
   json: boolean;
   quick: boolean;
-  only: "pipeline" | "history" | "llm" | "interactions" | null;
+  only: "pipeline" | "history" | "llm" | "interactions" | "startup" | null;
   pipelineArgs: string[];
 }
 
@@ -34,13 +35,13 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--quick") args.quick = true;
     else if (a === "--only") {
       const v = argv[++i];
-      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions") throw new Error(`bench: --only takes pipeline, history, llm or interactions, got ${v ?? "nothing"}`);
+      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "startup") throw new Error(`bench: --only takes pipeline, history, llm, interactions or startup, got ${v ?? "nothing"}`);
       args.only = v;
     } else if (a === "--repeats" || a === "--naive") {
       const v = argv[++i];
       if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new Error(`bench: ${a} takes a whole number >= 1, got ${v ?? "nothing"}`);
       args.pipelineArgs.push(a, v);
-    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions, --repeats N, --naive N`);
+    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|startup, --repeats N, --naive N`);
   }
   if (args.quick && !args.pipelineArgs.includes("--repeats")) args.pipelineArgs.push("--repeats", "1");
   if (args.quick && !args.pipelineArgs.includes("--naive")) args.pipelineArgs.push("--naive", "3");
@@ -99,9 +100,15 @@ async function main(): Promise<void> {
     say(`interactions bench${args.quick ? " (quick)" : ""}:`);
     interactions = await interactionsBench({ quick: args.quick, say });
   }
+  let startup: StartupResult | null = null;
+  if (args.only === null || args.only === "startup") {
+    say("");
+    say(`startup bench${args.quick ? " (quick)" : ""}:`);
+    startup = await startupBench({ quick: args.quick, say });
+  }
   const wallMs = Math.round(performance.now() - started);
   say(`\nbench finished in ${(wallMs / 1000).toFixed(1)} s`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), benchWallMs: wallMs }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(startup === null ? {} : { startup }), benchWallMs: wallMs }, null, 2)}\n`);
 }
 
 await main();
