@@ -9,6 +9,7 @@ import { CONFIG_KEYS, sectionsOf } from "../workspace/config-keys.js";
 import { renderConfigTable } from "../workspace/config-doc.js";
 import { configSchema, DEFAULT_CONFIG, parseConfig, renderDefaultConfig } from "../workspace/config.js";
 import { ROOT } from "./helpers.js";
+import { buildProgram } from "../bin/program.js";
 
 const README = path.join(ROOT, "README.md");
 const START = "<!-- config-table: generated from workspace/config-keys.ts -->\n";
@@ -61,6 +62,21 @@ describe("the configuration table", () => {
     const uncommented = text.replace(/^( *)# (\w+: .*?)\s+#.*$/gm, "$1$2");
     const parsed = parseConfig(uncommented);
     for (const k of CONFIG_KEYS) if (k.example !== undefined) expect(at(parsed, k.key), k.key).toEqual(k.example);
+  });
+
+  test("every flag the table names exists on the commands it names", () => {
+    const program = buildProgram({ stdout: () => {}, stderr: () => {}, cwd: ROOT });
+    for (const k of CONFIG_KEYS) {
+      for (const entry of k.flags ?? []) {
+        const [commands, flag] = entry.split(": ");
+        const long = flag!.split(", ").at(-1)!;
+        for (const name of commands!.split(", ")) {
+          const cmd = program.commands.find((c) => c.name() === name);
+          expect(cmd, `${k.key}: no command ${name}`).toBeDefined();
+          expect(cmd!.options.map((o) => o.long), `${k.key}: evolve ${name} has no ${long}`).toContain(long);
+        }
+      }
+    }
   });
 
   test("reflection.interval takes generations or a duration", () => {
