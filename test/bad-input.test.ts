@@ -322,5 +322,5 @@ describe("bad input", () => {
     expect(lines[0]!.slice("error: ".length)).toMatch(c.line);
     expect(io.err).not.toMatch(/^\s+at |evolve failed/m);
     rmSync(ws, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000); // generous: rows run concurrently, and this machine may be shared
 });
