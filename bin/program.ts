@@ -66,9 +66,33 @@ export function buildProgram(io: Io): Command {
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
       // One line: commander's suggestion ("Did you mean eval?") joins the error instead of following it.
-    outputError: (s, write) => write(`${s.trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`),
+      outputError: (s, write) => write(`${s.trim().replace(/\s*\n\s*/g, " ")} (see --help)\n`),
     });
 
+  declareCore(program);
+  declareHistory(program);
+  declareAgent(program);
+  declareInteractions(program);
+  program.addOption(new Option("--no-color", "no colours").hideHelp());
+  addWorkspaceAlias(program);
+  return program;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
+  return n;
+}
+
+
+/** Workspaces and measuring: init, run, eval, log, show. */
+function declareCore(program: Command): void {
   program
     .command("init")
     .description("create a workspace: a new git repository with evolve.config.yaml, agent/, golden-tests/ and generation 0 tagged gen-0")
@@ -121,6 +145,10 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print a JSON array on stdout (with --all: an object {commits, backups, tags})")
     .action(act(async (o) => (await import("./commands/log.js")).logCommand(o)));
 
+}
+
+/** History operations: attempts, rollback, bisect, tag, reset. */
+function declareHistory(program: Command): void {
   program
     .command("show")
     .description("one generation: why it was accepted, its recorded metrics, the cases it fixed or broke against its parent, and its diff")
@@ -187,18 +215,23 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON object on stdout")
     .action(act(async (o) => (await import("./commands/reset.js")).resetCommand(o)));
 
-  /** The model flags ask, chat and doctor share (they override the config's `model` section). */
-  function modelOptions(cmd: Command): Command {
-    return cmd
-      .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
-      .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
-      .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
-      .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-      .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
-      .option("--snap <dir>", "put a snapshot of this TypeScript project into the system prompt ({{context}})")
-      .option("--snap-budget <tokens>", "token budget of that snapshot (default 1500)", positiveInt);
-  }
+}
 
+/** The model flags ask, chat and doctor share (they override the config's `model` section). */
+function modelOptions(cmd: Command): Command {
+  return cmd
+    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
+    .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
+    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
+    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+    .option("--snap <dir>", "put a snapshot of this TypeScript project into the system prompt ({{context}})")
+    .option("--snap-budget <tokens>", "token budget of that snapshot (default 1500)", positiveInt);
+}
+
+
+/** The agent and its model: ask, chat, doctor, tune. */
+function declareAgent(program: Command): void {
   modelOptions(program.command("ask").description("the agent answers one request with its model, prompt and tools (tools run in the sandbox); the answer streams to stdout"))
     .argument("<prompt>", "the request")
     .option("--max-steps <n>", "model replies at most, tool calls included (params.json: maxSteps, default 4)", positiveInt)
@@ -223,6 +256,10 @@ export function buildProgram(io: Io): Command {
     .option("--json", "end with one JSON object on stdout (generations with their A/B figures, cache counts)")
     .action(act(async (o) => (await import("./commands/tune.js")).tuneCommand(o)));
 
+}
+
+/** Learning from use: feedback, interactions, stats, promote; and snapshot. */
+function declareInteractions(program: Command): void {
   program
     .command("feedback")
     .description("say whether a recorded interaction's answer was right: --good, --bad (with --expected TEXT), or --rating 1-5")
@@ -285,19 +322,4 @@ export function buildProgram(io: Io): Command {
     .option("--json", "print one JSON object on stdout")
     .action(act(async (o) => (await import("./commands/snapshot.js")).snapshotCommand(o)));
 
-  program.addOption(new Option("--no-color", "no colours").hideHelp());
-  addWorkspaceAlias(program);
-  return program;
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
-}
-
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
-  return n;
 }
