@@ -10,6 +10,7 @@
  *   npm run bench -- --only history        one part: pipeline | history | llm (the real test model; skipped when absent) | interactions | serve
  *                                          | queue (distributed evaluation on a throwaway redis-server; skipped when absent)
  *                                          | memory (candidates to first repair with and without the learning memory)
+ *                                          | startup (evolve --help, log and eval against node -e '')
  *   npm run bench -- --repeats N --naive N passed on to the pipeline benchmark
  *   npm run bench -- --only repair [--budget 400,2000] [--baseline REF] [--programs a,b]
  *                                          the repair benchmark (bench/repair.ts); never part of a full run
@@ -26,11 +27,12 @@ import { serveBench, type ServeBenchResult } from "./serve.js";
 import { queueBench, type QueueBenchResult } from "./queue.js";
 import { memoryBench, type MemoryBenchResult } from "./memory.js";
 import { repairBench, type RepairBenchResult } from "./repair.js";
+import { startupBench, type StartupResult } from "./startup.js";
 
 interface Args {
   json: boolean;
   quick: boolean;
-  only: "pipeline" | "history" | "llm" | "interactions" | "serve" | "queue" | "memory" | "repair" | null;
+  only: "pipeline" | "history" | "llm" | "interactions" | "serve" | "queue" | "memory" | "repair" | "startup" | null;
   pipelineArgs: string[];
   repair: { budgets: number[]; baseline: string | null; programs: string[] | null };
 }
@@ -43,7 +45,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === "--quick") args.quick = true;
     else if (a === "--only") {
       const v = argv[++i];
-      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "serve" && v !== "queue" && v !== "memory" && v !== "repair") throw new Error(`bench: --only takes pipeline, history, llm, interactions, serve, queue, memory or repair, got ${v ?? "nothing"}`);
+      if (v !== "pipeline" && v !== "history" && v !== "llm" && v !== "interactions" && v !== "serve" && v !== "queue" && v !== "memory" && v !== "repair" && v !== "startup") throw new Error(`bench: --only takes pipeline, history, llm, interactions, serve, queue, memory, repair or startup, got ${v ?? "nothing"}`);
       args.only = v;
     } else if (a === "--budget") {
       const v = argv[++i];
@@ -58,7 +60,7 @@ function parseArgs(argv: readonly string[]): Args {
       const v = argv[++i];
       if (v === undefined || !/^[1-9]\d*$/.test(v)) throw new Error(`bench: ${a} takes a whole number >= 1, got ${v ?? "nothing"}`);
       args.pipelineArgs.push(a, v);
-    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|serve|queue|memory|repair, --repeats N, --naive N, --budget N[,N], --baseline REF, --programs a,b`);
+    } else throw new Error(`bench: unknown argument ${a}; expected --json, --quick, --only pipeline|history|llm|interactions|serve|queue|memory|repair|startup, --repeats N, --naive N, --budget N[,N], --baseline REF, --programs a,b`);
   }
   if (args.quick && !args.pipelineArgs.includes("--repeats")) args.pipelineArgs.push("--repeats", "1");
   if (args.quick && !args.pipelineArgs.includes("--naive")) args.pipelineArgs.push("--naive", "3");
@@ -141,9 +143,15 @@ async function main(): Promise<void> {
     say(`repair bench (budgets ${args.repair.budgets.join(", ")}${args.repair.baseline === null ? "" : `, baseline ${args.repair.baseline}`}):`);
     repair = await repairBench({ ...args.repair, say });
   }
+  let startup: StartupResult | null = null;
+  if (args.only === null || args.only === "startup") {
+    say("");
+    say(`startup bench${args.quick ? " (quick)" : ""}:`);
+    startup = await startupBench({ quick: args.quick, say });
+  }
   const wallMs = Math.round(performance.now() - started);
   say(`\nbench finished in ${(wallMs / 1000).toFixed(1)} s`);
-  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(serve === null ? {} : { serve }), ...(queue === null ? {} : { queue }), ...(memory === null ? {} : { memory }), ...(repair === null ? {} : { repair }), benchWallMs: wallMs }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ ...(piped ?? {}), ...(history === null ? {} : { history }), ...(llm === null ? {} : { llm }), ...(interactions === null ? {} : { interactions }), ...(serve === null ? {} : { serve }), ...(queue === null ? {} : { queue }), ...(memory === null ? {} : { memory }), ...(repair === null ? {} : { repair }), ...(startup === null ? {} : { startup }), benchWallMs: wallMs }, null, 2)}\n`);
 }
 
 await main();

@@ -1,45 +1,158 @@
 /**
  * Terminal output shared by the commands: where human text goes (stderr when stdout is reserved for
- * one JSON object), colours only on a terminal, and the exit codes users and scripts rely on.
+ * one JSON object), colours only on a terminal, the exit codes users and scripts rely on, and the
+ * one place errors become a line and an exit code (`fail`). Every write goes through the current
+ * invocation's Io, so the whole command line can run in process (bin/main.ts).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import pc from "picocolors";
 import { EvolveError, kindOf } from "../kernel/errors.js";
+import { redact } from "../kernel/redact.js";
+import { withWarningSink } from "../kernel/warn.js";
 
 /** 0 ok; 1 the job failed; 2 the user's input (files, flags, workspace state) was refused. */
 export const EXIT = { ok: 0, failed: 1, input: 2 } as const;
+
+/**
+ * Where one invocation of the command line reads and writes: the real process, or (tests, the
+ * in-process bad-input suite) buffers. `cwd` resolves relative paths given on the command line.
+ */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly cwd: string;
+  readonly stdoutIsTTY?: boolean;
+  readonly stderrIsTTY?: boolean;
+}
+
+/** The process's own streams. */
+export const processIo = (): Io => ({
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+  cwd: process.cwd(),
+  stdoutIsTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
+});
+
+/** One run of `main`: its streams, whether stacks are shown, and the exit code it will return. */
+export interface Invocation {
+  readonly io: Io;
+  readonly debug: boolean;
+  exitCode: number;
+}
+
+const invocations = new AsyncLocalStorage<Invocation>();
+
+/**
+ * Run `body` as one invocation: output(), fail() and setExitCode() inside it (however deep, across
+ * awaits) use its streams and exit code, so commands need no parameter for them and several
+ * invocations can run in one process.
+ */
+export function withInvocation<T>(inv: Invocation, body: () => Promise<T>): Promise<T> {
+  return invocations.run(inv, () => withWarningSink((text) => inv.io.stderr(text), body));
+}
+
+/** The current invocation, or one on the process's streams (code outside main, e.g. a test calling a command). */
+function current(): Invocation {
+  const inv = invocations.getStore();
+  if (inv !== undefined) return inv;
+  return { io: processIo(), debug: process.env["EVOLVE_DEBUG"] === "1", exitCode: 0 };
+}
+
+/** The working directory relative paths on the command line are resolved against. */
+export function invocationCwd(): string {
+  return invocations.getStore()?.io.cwd ?? process.cwd();
+}
+
+/** Sets the exit code of the current invocation (a command that reports a verdict, e.g. bisect's 125). */
+export function setExitCode(code: number): void {
+  const inv = invocations.getStore();
+  if (inv !== undefined) inv.exitCode = code;
+  else process.exitCode = code;
+}
+
+/** The exit code set so far (0 when none). */
+export function exitCode(): number {
+  return invocations.getStore()?.exitCode ?? Number(process.exitCode ?? 0);
+}
 
 export interface Out {
   /** Human-readable line (stderr in --json mode, so stdout stays one JSON object). */
   say(line: string): void;
   /** The final machine-readable object. */
   json(value: unknown): void;
+  /** A line for stderr whatever the mode: warnings, progress, the id of what was recorded. */
+  warn(line: string): void;
+  /** Raw text on stdout (a snapshot), no newline added. */
+  write(text: string): void;
+  /** Raw text where human lines go (stderr in --json mode): an answer streaming token by token. */
+  stream(text: string): void;
   readonly isJson: boolean;
   readonly isTTY: boolean;
 }
 
 export function output(json: boolean): Out {
-  const human = json ? process.stderr : process.stdout;
+  const { io } = current();
   return {
     isJson: json,
-    isTTY: human.isTTY === true,
-    say: (line) => human.write(`${line}\n`),
-    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    isTTY: (json ? io.stderrIsTTY : io.stdoutIsTTY) === true,
+    say: (line) => (json ? io.stderr : io.stdout)(`${line}\n`),
+    json: (value) => io.stdout(`${JSON.stringify(value, null, 2)}\n`),
+    warn: (line) => io.stderr(`${line}\n`),
+    write: (text) => io.stdout(text),
+    stream: (text) => (json ? io.stderr : io.stdout)(text),
   };
 }
 
 export const c = pc;
 
-/** Prints a failure the way a user can act on it and sets the exit code; never throws. */
+/**
+ * The one place a failure becomes what the user sees and the exit code: an EvolveError (or a system
+ * error such as a full disk or a denied permission) is one line with no stack, exit 2 when it
+ * refuses input and 1 when a job failed (kernel/errors.ts decides which); anything else is a bug and
+ * shows its stack. `--debug` (or EVOLVE_DEBUG=1) shows the stack of everything. Never throws.
+ */
 export function fail(error: unknown): void {
-  if (error instanceof EvolveError) {
-    // A refusal or a failure evolve understands (a model or server problem included): one line, no stack.
-    process.stderr.write(`${pc.red("error:")} ${error.message}\n`);
-    process.exitCode = kindOf(error) === "refused" ? EXIT.input : EXIT.failed;
+  const inv = current();
+  const say = (text: string): void => inv.io.stderr(`${redact(text)}\n`);
+  const system = systemError(error);
+  if (error instanceof EvolveError || system !== null) {
+    say(`${pc.red("error:")} ${error instanceof EvolveError ? error.message : system}`);
+    if (inv.debug) say(stackOf(error));
+    setExitCode(kindOf(error) === "refused" ? EXIT.input : EXIT.failed);
     return;
   }
-  const e = error as Error;
-  process.stderr.write(`${pc.red("evolve failed:")} ${e?.stack ?? String(error)}\n`);
-  process.exitCode = EXIT.failed;
+  say(`${pc.red("evolve failed:")} ${stackOf(error)}`);
+  setExitCode(EXIT.failed);
+}
+
+/** The stack of an error and of its causes. */
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && depth < 5; depth++) {
+    parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join("\ncaused by: ");
+}
+
+/** Node's errors from the file system and the OS that are about the machine, not a bug: one line. */
+const SYSTEM_CODES: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EMFILE: "too many open files",
+  EIO: "input/output error",
+};
+
+function systemError(error: unknown): string | null {
+  if (!(error instanceof Error)) return null;
+  const { code, syscall, path: file } = error as NodeJS.ErrnoException;
+  const what = code === undefined ? undefined : SYSTEM_CODES[code];
+  if (what === undefined) return null;
+  return `${what} (${code})${syscall === undefined ? "" : ` in ${syscall}`}${file === undefined ? "" : ` on ${file}`}`;
 }
 
 export function fixed(x: number | null | undefined, digits = 4): string {

@@ -1,4 +1,5 @@
 import { promises as fsp } from "node:fs";
+import { warn as warnLine } from "../kernel/warn.js";
 import { dirname, join } from "node:path";
 import { gitdirOf } from "./fs.js";
 import { readLines } from "./line-reader.js";
@@ -115,7 +116,7 @@ export async function openEvalCache(dir: string, options: EvalCacheOptions = {})
     if (said.has(kind)) return;
     said.add(kind);
     warnings.push(message);
-    (options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(message);
+    (options.warn ?? warnLine)(message);
   };
   const store = entryStore(maxCache);
   const file = await readEntries(path, maxEntry, maxCache, store.keep, warn);

@@ -10,6 +10,7 @@ import { EvolveError } from "../kernel/errors.js";
 import { fs, gitCache, gitdirOf, hashObject, makeObject, updateRef, writeObjects, type GitObject } from "./fs.js";
 import { checkRefName, commitObject, formatIdentity, type Identity } from "./objects.js";
 import { headBranch, readRef, resolveRef } from "./read-tree.js";
+import { commitBlobs, dirtyPaths, trackedBlobs, workBlobOid } from "./worktree.js";
 import { diffTrees, isTree, lookupPath, readCommitTree, readTreeEntries, serializeTree, type TreeEntry } from "./tree-hash.js";
 
 /** Where backups live: `refs/evolve/backups/<branch>/<UTC timestamp>[-worktree]`. */
@@ -117,18 +118,13 @@ interface Snapshot {
  * path `to` would overwrite with different content. Sorted by path.
  */
 async function worktreeDirt(dir: string, to: string): Promise<Map<string, Snapshot | null>> {
-  const { tree: toTree } = await readCommitTree(dir, to);
-  const paths: string[] = [];
-  for (const [path, head, workdir, stage] of await git.statusMatrix({ fs, dir, cache: gitCache })) {
-    const untracked = head === 0 && stage === 0;
-    if (!untracked && !(head === 1 && workdir === 1 && stage === 1)) {
-      paths.push(path);
-    } else if (untracked) {
-      const incoming = await lookupPath(dir, toTree, path);
-      if (incoming === undefined || isTree(incoming)) continue;
-      const present = await snapshot(dir, path);
-      if (present !== null && present.blob.oid !== incoming.oid) paths.push(path);
-    }
+  // Read-only (no statusMatrix: it rewrites the index's stat cache), so a refused reset changes no byte.
+  const paths = await dirtyPaths(dir);
+  const { head, staged } = await trackedBlobs(dir);
+  for (const [path, oid] of await commitBlobs(dir, to)) {
+    if (head.has(path) || staged.has(path)) continue;
+    const present = await workBlobOid(join(dir, path));
+    if (present !== undefined && present !== oid) paths.push(path);
   }
   const out = new Map<string, Snapshot | null>();
   for (const path of paths.sort()) out.set(path, await snapshot(dir, path));

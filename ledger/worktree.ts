@@ -48,16 +48,68 @@ async function pruneEmptyDirs(dir: string, relative: string): Promise<void> {
   }
 }
 
-/** Tracked files that are modified, staged or deleted relative to HEAD, sorted. Untracked and ignored files are not dirt. */
+/**
+ * Tracked files that are modified, staged or deleted relative to HEAD, sorted. Untracked and ignored
+ * files are not dirt. Read-only: isomorphic-git's statusMatrix refreshes the stat cache in
+ * `.git/index` as it goes, and a command that refuses because of dirt must change no byte, so the
+ * index is only read and work files are hashed as blobs here.
+ */
 export async function dirtyPaths(dir: string): Promise<string[]> {
-  const matrix = await git.statusMatrix({ fs, dir, cache: gitCache });
+  const { head, staged } = await trackedBlobs(dir);
   const dirty: string[] = [];
-  for (const [path, head, workdir, stage] of matrix) {
-    const untracked = head === 0 && stage === 0;
-    const clean = head === 1 && workdir === 1 && stage === 1;
-    if (!untracked && !clean) dirty.push(path);
+  for (const path of new Set([...head.keys(), ...staged.keys()])) {
+    const want = head.get(path);
+    if (staged.get(path) !== want) {
+      dirty.push(path);
+      continue;
+    }
+    if ((await workBlobOid(join(dir, path))) !== want) dirty.push(path);
   }
   return dirty.sort();
+}
+
+/** path -> blob id of HEAD's files and of the index's entries, read without writing anything. */
+export async function trackedBlobs(dir: string): Promise<{ head: Map<string, string>; staged: Map<string, string> }> {
+  const head = await blobsOf(dir, git.TREE({ ref: "HEAD" })).catch((e: unknown) => {
+    // No commit yet: everything staged is dirt.
+    if (e instanceof git.Errors.NotFoundError) return new Map<string, string>();
+    throw e;
+  });
+  return { head, staged: await blobsOf(dir, git.STAGE()) };
+}
+
+/** path -> blob id of every file a commit's tree holds. */
+export function commitBlobs(dir: string, ref: string): Promise<Map<string, string>> {
+  return blobsOf(dir, git.TREE({ ref }));
+}
+
+/** path -> blob id of every file a walker (a tree or the index) lists; neither walker writes. */
+async function blobsOf(dir: string, walker: ReturnType<typeof git.TREE>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  await git.walk({
+    fs,
+    dir,
+    cache: gitCache,
+    trees: [walker],
+    map: async (path, [entry]) => {
+      if (entry === null || entry === undefined) return null;
+      const type = await entry.type();
+      if (type === "blob") out.set(path, await entry.oid());
+      return type === "commit" ? null : true;
+    },
+  });
+  return out;
+}
+
+/** The blob id a work file would have (a symlink's is its target text), or undefined when it is missing. */
+export async function workBlobOid(full: string): Promise<string | undefined> {
+  try {
+    const st = await fsp.lstat(full);
+    const data = st.isSymbolicLink() ? Buffer.from(await fsp.readlink(full)) : st.isFile() ? await fsp.readFile(full) : undefined;
+    return data === undefined ? undefined : (await git.hashBlob({ object: data })).oid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What repairWorktree did. */
@@ -111,7 +163,10 @@ export async function repairWorktree(dir: string): Promise<RepairReport> {
       continue;
     }
     if (work !== wanted) (change.after ? toWrite : toDelete).push(change);
-    (change.after ? toStage : toUnstage).push(change.path);
+    // Stage only what differs from the index: re-adding an entry that is already right rewrites
+    // .git/index, and a run that then refuses must leave no byte changed.
+    const inIndex = (staged ??= await indexOids(dir)).get(change.path) ?? null;
+    if (work !== wanted || inIndex !== wanted) (change.after ? toStage : toUnstage).push(change.path);
   }
   for (const change of toDelete) {
     await fsp.rm(join(dir, change.path), { force: true });

@@ -30,7 +30,7 @@ describe("parseConfig", () => {
       protected: [],
       evolution: { generations: 10, candidatesPerGeneration: 32, budget: 400, seed: 1, operators: ["all"] },
       improvement: { threshold: 0.0001 },
-      reflection: { interval: 5, everyMs: null },
+      reflection: { interval: 5 },
       safety: { maxChangesPerCycle: 2, requireTestSuite: true, rollbackOnRegression: true, recheckRepeats: 2, approvalAboveLines: 40 },
       monitoring: {
         metrics: ["score", "holdout", "passed", "evalMs", "response_time", "user_satisfaction", "task_success_rate", "error_rate"],
@@ -151,19 +151,6 @@ describe("history section", () => {
     expect([e.line, e.field]).toEqual([2, "history.tagRepeats"]);
     expect(configError(lines("history:", "  attemptsRetention: -1")).message).toMatch(/^evolve\.config\.yaml:2:\d+: history\.attemptsRetention: /);
     expect(configError(lines("history:", "  keep: 3")).message).toMatch(/history\.keep: unknown key "keep" \(allowed: attemptsRetention, attemptsPerBase, tagRepeats\)/);
-  });
-});
-
-describe("serve, watch and the reflection schedule", () => {
-  test("reflection.interval is a generation count or a duration; serve and watch merge key by key", () => {
-    expect(parseConfig("reflection: { interval: 1h }\n").reflection).toEqual({ interval: 5, everyMs: 3_600_000 });
-    expect(parseConfig("reflection: { interval: 3 }\n").reflection).toEqual({ interval: 3, everyMs: null });
-    const e = configError(lines("reflection:", "  interval: soon"));
-    expect([e.line, e.field]).toEqual([2, "reflection.interval"]);
-    expect(e.message).toMatch(/"soon" is neither a number of generations nor a duration/);
-    expect(parseConfig("serve: { port: 9000 }\n").serve).toEqual({ ...DEFAULT_CONFIG.serve, port: 9000 });
-    expect(configError(lines("serve:", "  port: 70000")).field).toBe("serve.port");
-    expect(configError(lines("watch:", "  badFeedback: -1")).field).toBe("watch.badFeedback");
   });
 });
 

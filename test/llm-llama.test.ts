@@ -26,7 +26,9 @@ describe("node-llama-cpp provider: bad settings", () => {
     expect(await p.health()).toEqual({ ok: false, problem: `model file ${missing} does not exist` });
     const err = await p.info().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
-    expect((err as LlmError).kind).toBe("model");
+    // A path that names no file is a setting to fix: refused (exit 2), not a model that failed.
+    expect((err as LlmError).kind).toBe("config");
+    expect((err as LlmError).code).toBe("model-config");
     expect((err as Error).message).toContain(missing);
     const report = await doctor({ provider: "node-llama-cpp", model: missing });
     expect(report.ok).toBe(false);

@@ -70,7 +70,12 @@ describe("selectProvider", () => {
     );
     const remote = thrown(() => selectProvider({ provider: "ollama", model: "x", baseUrl: "http://203.0.113.7:11434" }));
     expect(remote.kind).toBe("remote");
-    expect(remote.message).toContain("--allow-remote");
+    // The hint names a setting that exists (there is no --allow-remote flag), and credentials in the URL are not echoed.
+    expect(remote.message).toContain("`model.allowRemote: true` in evolve.config.yaml");
+    expect(remote.message).not.toContain("--allow-remote");
+    const secret = thrown(() => selectProvider({ provider: "ollama", model: "x", baseUrl: "http://user:hunter2@203.0.113.7:11434/?api_key=sk-123" }));
+    expect(secret.message).toContain("http://***@203.0.113.7:11434/?api_key=***");
+    expect(secret.message).not.toMatch(/hunter2|sk-123|user:/);
   });
 
   it("doctor: provider none is fine; a settings problem is one line", async () => {

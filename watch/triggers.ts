@@ -69,7 +69,7 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
   let schedule: NodeJS.Timeout | null = null;
   const restartSchedule = (): void => {
     if (schedule) clearInterval(schedule);
-    schedule = config.reflection.everyMs === null ? null : setInterval(() => o.fire("schedule", `every ${config.reflection.everyMs} ms`), config.reflection.everyMs);
+    schedule = config.reflection.intervalMs === undefined ? null : setInterval(() => o.fire("schedule", `every ${config.reflection.intervalMs} ms`), config.reflection.intervalMs);
   };
   restartSchedule();
 

@@ -1,16 +1,20 @@
+/**
+ * The workspace's evolve.config.yaml: its type, parsing and validation, and the protected/evolvable
+ * path rules. The keys themselves (bounds, defaults, help) are the table in config-keys.ts; the
+ * schema, the defaults and the commented default file are made from it here.
+ */
 import { posix } from "node:path";
-import { Ajv } from "ajv";
+import { createRequire } from "node:module";
 import picomatch from "picomatch";
-import { OPERATOR_NAMES } from "./operators.js";
-import { DEFAULT_LIVE_THRESHOLDS, LIVE_METRICS } from "../interactions/metrics.js";
-import { parseDuration } from "../interactions/time.js";
+import type { Ajv as AjvClass, ValidateFunction } from "ajv";
 import { ajvError, inputError, parseYaml } from "../kernel/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
+import { parseDuration } from "../interactions/time.js";
+import { redact } from "../kernel/redact.js";
+import { ALWAYS_PROTECTED, CONFIG_KEYS, MODEL_PROVIDERS } from "./config-keys.js";
+import type { ConfigKey, KeyType } from "./config-keys.js";
 
-/** Metrics the monitor can track: per generation from the golden suite, and live from recorded interactions. */
-export const KNOWN_METRICS = ["score", "holdout", "passed", "failed", "evalMs", ...LIVE_METRICS] as const;
-/** Model back-ends the proposer can use; "none" means the built-in AST operators only. */
-export const MODEL_PROVIDERS = ["none", "node-llama-cpp", "ollama", "openai"] as const;
+export { ALWAYS_PROTECTED, CONFIG_KEYS, KNOWN_METRICS, MODEL_PROVIDERS } from "./config-keys.js";
 
 /** The workspace's `evolve.config.yaml`, with every default filled in. */
 export interface EvolveConfig {
@@ -36,13 +40,10 @@ export interface EvolveConfig {
     threshold: number;
   };
   reflection: {
-    /** Reflect on the attempt history every N generations (0 = never). */
+    /** Reflect on the attempt history every N generations (0 = never; also 0 when a duration is given). */
     interval: number;
-    /**
-     * Wall-clock schedule of improvement cycles under `evolve watch` / `evolve serve --improve`, in
-     * ms: set when `interval` is written as a duration (`1h`, `30m`); null when it is a count.
-     */
-    everyMs: number | null;
+    /** Set when the file gives a duration (`1h`): long-running commands reflect this often, in ms. */
+    intervalMs?: number;
   };
   safety: {
     /** Edits in one candidate. */
@@ -75,13 +76,6 @@ export interface EvolveConfig {
     /** Live: interactions (ratings, for satisfaction) each side needs before a live figure alerts or is tested for regression. */
     minSamples: number;
   };
-  /** The interaction store (.git/evolve/interactions.sqlite). */
-  interactions: {
-    /** `evolve ask` and `evolve chat` record every request (off: as if --no-record were always given). */
-    record: boolean;
-    /** Size cap of the store file in MB: past it, recording fails like a full disk until old interactions are purged. */
-    maxSizeMb: number;
-  };
   /** `evolve serve`: the OpenAI-compatible endpoint. */
   serve: {
     /** Address to bind; anything but loopback requires a bearer token. */
@@ -110,17 +104,24 @@ export interface EvolveConfig {
      */
     redis?: string;
   };
+  /** The interaction store (.git/evolve/interactions.sqlite). */
+  interactions: {
+    /** `evolve ask` and `evolve chat` record every request (off: as if --no-record were always given). */
+    record: boolean;
+    /** Size cap of the store file in MB: past it, recording fails like a full disk until old interactions are purged. */
+    maxSizeMb: number;
+  };
   sandbox: {
     /** Per-case time limit. */
     timeoutMs: number;
-    /** The largest `timeoutMs` a golden case may set for itself. */
-    maxCaseTimeoutMs: number;
     /** Heap limit of a sandbox worker. */
     memoryMb: number;
     workers: number;
     /** Packages tools may import (none by default: tools are self-contained). */
     allowImports: string[];
-    /** Globs of the modules whose exported functions are the agent's tools. */
+    /** The most a golden case's own `timeoutMs` may ask for. */
+    maxCaseTimeoutMs: number;
+    /** Globs of the modules whose exported functions are the agent's tools (evolvable or not: adapters are tools too). */
     tools: string[];
   };
   model: {
@@ -155,97 +156,81 @@ export interface EvolveConfig {
   };
 }
 
-/** Paths no configuration can make evolvable: the judge, the config itself, git and evolve's own state. */
-export const ALWAYS_PROTECTED: readonly string[] = Object.freeze(["golden-tests/**", "evolve.config.yaml", ".git/**", ".evolve/**"]);
+/** Every default, made from the table. Frozen: copy before changing. */
+export const DEFAULT_CONFIG: EvolveConfig = deepFreeze(defaultsOf(CONFIG_KEYS) as unknown as EvolveConfig);
 
-/** Every default. Frozen: copy before changing. */
-export const DEFAULT_CONFIG: EvolveConfig = deepFreeze({
-  version: 1,
-  agent: { name: "agent" },
-  evolvable: ["agent/tools/**/*.ts", "agent/prompts/**", "agent/params.json"],
-  protected: [],
-  evolution: { generations: 10, candidatesPerGeneration: 32, budget: 400, seed: 1, operators: ["all"] },
-  improvement: { threshold: 0.0001 },
-  reflection: { interval: 5, everyMs: null },
-  safety: { maxChangesPerCycle: 2, requireTestSuite: true, rollbackOnRegression: true, recheckRepeats: 2, approvalAboveLines: 40 },
-  monitoring: {
-    metrics: ["score", "holdout", "passed", "evalMs", "response_time", "user_satisfaction", "task_success_rate", "error_rate"],
-    alerts: {
-      scoreDrop: 0.05,
-      holdoutDrop: 0.05,
-      evalMsRise: 2,
-      responseTimeMs: DEFAULT_LIVE_THRESHOLDS.responseTimeMs,
-      errorRate: DEFAULT_LIVE_THRESHOLDS.errorRate,
-      userSatisfaction: DEFAULT_LIVE_THRESHOLDS.userSatisfaction,
-    },
-    minSamples: DEFAULT_LIVE_THRESHOLDS.minSamples,
-  },
-  interactions: { record: true, maxSizeMb: 1024 },
-  evaluation: {},
-  serve: { host: "127.0.0.1", port: 8080, maxRequestBytes: 1048576, maxConcurrent: 4, reloadMs: 1000 },
-  watch: { debounceMs: 1000, badFeedback: 5 },
-  sandbox: { timeoutMs: 1000, maxCaseTimeoutMs: 30000, memoryMb: 128, workers: 2, allowImports: [], tools: ["agent/tools/*.ts"] },
-  model: { provider: "none" },
-  history: { attemptsRetention: 50, attemptsPerBase: 1000, tagRepeats: 3 },
-});
+function defaultsOf(keys: readonly ConfigKey[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    if (k.default === undefined) continue;
+    const path = k.key.split(".");
+    let node = out;
+    for (const seg of path.slice(0, -1)) node = (node[seg] ??= {}) as Record<string, unknown>;
+    node[path.at(-1)!] = structuredClone(k.default);
+  }
+  // A section whose keys are all optional (model, evaluation) still exists, empty.
+  for (const k of keys) {
+    const dot = k.key.indexOf(".");
+    if (dot > 0) out[k.key.slice(0, dot)] ??= {};
+  }
+  return out;
+}
 
-const int = (minimum: number) => ({ type: "integer", minimum });
-const num = (minimum: number) => ({ type: "number", minimum });
-const section = (properties: Record<string, unknown>) => ({ type: "object", additionalProperties: false, properties });
-const GLOBS = {
-  type: "array",
-  items: { type: "string", minLength: 1, pattern: "^(?!/)(?!\\./)", description: "globs are relative to the workspace root (no leading / or ./)" },
-};
-const STRINGS = { type: "array", items: { type: "string", minLength: 1 } };
+const GLOB_ITEM = { type: "string", minLength: 1, pattern: "^(?!/)(?!\\./)", description: "globs are relative to the workspace root (no leading / or ./)" };
 
-const CONFIG_SCHEMA = section({
-  version: { const: 1 },
-  agent: section({ name: { type: "string", minLength: 1 }, description: { type: "string" } }),
-  evolvable: GLOBS,
-  protected: GLOBS,
-  evolution: section({ generations: int(1), candidatesPerGeneration: int(1), budget: int(1), seed: { type: "integer" }, operators: { type: "array", items: { enum: ["all", ...OPERATOR_NAMES] }, minItems: 1, uniqueItems: true } }),
-  improvement: section({ threshold: num(0) }),
-  // A count of generations, or a duration (checked by withSchedule, which names what a duration looks like).
-  reflection: section({ interval: { type: ["integer", "string"], minimum: 0 } }),
-  safety: section({
-    maxChangesPerCycle: int(1),
-    requireTestSuite: { type: "boolean" },
-    rollbackOnRegression: { type: "boolean" },
-    recheckRepeats: int(0),
-    approvalAboveLines: int(0),
-  }),
-  monitoring: section({
-    metrics: { type: "array", items: { enum: [...KNOWN_METRICS] }, uniqueItems: true },
-    alerts: section({
-      scoreDrop: num(0),
-      holdoutDrop: num(0),
-      evalMsRise: num(1),
-      responseTimeMs: num(0),
-      errorRate: { type: "number", minimum: 0, maximum: 1 },
-      userSatisfaction: { type: "number", minimum: 1, maximum: 5 },
-    }),
-  evaluation: section({ redis: { type: "string", pattern: "^rediss?://", description: "a redis:// or rediss:// URL" } }),
-    minSamples: int(1),
-  }),
-  interactions: section({ record: { type: "boolean" }, maxSizeMb: { type: "number", exclusiveMinimum: 0 } }),
-  serve: section({ host: { type: "string", minLength: 1 }, port: { type: "integer", minimum: 0, maximum: 65535 }, maxRequestBytes: int(1024), maxConcurrent: int(1), reloadMs: int(50) }),
-  watch: section({ debounceMs: int(0), badFeedback: int(0) }),
-  sandbox: section({ timeoutMs: int(1), maxCaseTimeoutMs: int(1), memoryMb: int(16), workers: int(1), allowImports: STRINGS, tools: { ...GLOBS, minItems: 1 } }),
-  model: section({
-    provider: { enum: [...MODEL_PROVIDERS] },
-    name: { type: "string", minLength: 1 },
-    baseUrl: { type: "string", minLength: 1 },
-    allowRemote: { type: "boolean" },
-    threads: int(1),
-    contextSize: int(64),
-    concurrency: int(1),
-    timeoutMs: int(1),
-    retries: int(0),
-  }),
-  history: section({ attemptsRetention: int(0), attemptsPerBase: int(0), tagRepeats: int(1) }),
-});
+/** The JSON schema of one key's value. */
+function schemaOf(t: KeyType): Record<string, unknown> {
+  switch (t.kind) {
+    case "version":
+      return { const: 1 };
+    case "integer":
+    case "number":
+      return { type: t.kind, ...(t.min === undefined ? {} : { minimum: t.min }), ...(t.kind === "number" && t.max !== undefined ? { maximum: t.max } : {}), ...(t.kind === "integer" && t.max !== undefined ? { maximum: t.max } : {}), ...(t.kind === "number" && t.above !== undefined ? { exclusiveMinimum: t.above } : {}) };
+    case "boolean":
+      return { type: "boolean" };
+    case "string":
+      return { type: "string", ...(t.minLength === undefined ? {} : { minLength: t.minLength }) };
+    case "url":
+      return { type: "string", minLength: 1 };
+    case "enum":
+      return { enum: [...t.values] };
+    case "generations-or-duration":
+      return { type: ["integer", "string"], minimum: 0, description: "a whole number of generations, or a duration such as 30m, 1h, 7d" };
+    case "list": {
+      const items = t.of === "glob" ? GLOB_ITEM : t.of === "string" ? { type: "string", minLength: 1 } : { enum: [...t.of] };
+      return { type: "array", items, uniqueItems: t.of !== "string", ...(t.minItems === undefined ? {} : { minItems: t.minItems }) };
+    }
+  }
+}
 
-const validate = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile(CONFIG_SCHEMA);
+/** The schema of the whole file: one closed object per section, from the table. */
+export function configSchema(keys: readonly ConfigKey[] = CONFIG_KEYS): Record<string, unknown> {
+  const root: Record<string, unknown> = { type: "object", additionalProperties: false, properties: {} };
+  for (const k of keys) {
+    let node = root;
+    const path = k.key.split(".");
+    for (const seg of path.slice(0, -1)) {
+      const props = node.properties as Record<string, Record<string, unknown>>;
+      node = props[seg] ??= { type: "object", additionalProperties: false, properties: {} };
+    }
+    (node.properties as Record<string, unknown>)[path.at(-1)!] = schemaOf(k.type);
+  }
+  return root;
+}
+
+let validator: ValidateFunction | undefined;
+
+/**
+ * The compiled schema, made the first time a config is read: loading and compiling ajv costs tens
+ * of milliseconds that `evolve --help` and the commands that read no config should not pay.
+ */
+function validate(data: unknown): NonNullable<ValidateFunction["errors"]> | null {
+  if (validator === undefined) {
+    const { Ajv } = createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvClass };
+    validator = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile(configSchema());
+  }
+  return validator(data) ? null : (validator.errors ?? []);
+}
 
 /**
  * Parses evolve.config.yaml. Missing keys take their defaults (nested sections are merged key by
@@ -255,50 +240,72 @@ const validate = new Ajv({ allErrors: false, verbose: true, strictTypes: false }
 export function parseConfig(text: string, file = "evolve.config.yaml"): EvolveConfig {
   const src = parseYaml(text, file);
   const data = src.data ?? {};
-  if (!validate(data)) {
-    const err = validate.errors?.[0];
+  const errors = validate(data);
+  if (errors !== null) {
+    const err = errors[0];
     throw err ? ajvError(src, err) : inputError(src, [], "invalid config");
   }
   const user = data as Record<string, unknown>;
   checkGlobs(src, ["evolvable"], user.evolvable);
   checkGlobs(src, ["protected"], user.protected);
   checkGlobs(src, ["sandbox", "tools"], (user.sandbox as { tools?: unknown } | undefined)?.tools);
+  checkRedis(src, (user.evaluation as { redis?: string } | undefined)?.redis);
   const model = user.model as { baseUrl?: string } | undefined;
   if (model?.baseUrl !== undefined && !URL.canParse(model.baseUrl)) {
-    throw inputError(src, ["model", "baseUrl"], `"${model.baseUrl}" is not a URL`);
+    throw inputError(src, ["model", "baseUrl"], `"${redact(model.baseUrl)}" is not a URL`);
   }
-  checkRedis(src, (user.evaluation as { redis?: string } | undefined)?.redis);
   const config = merge(structuredClone(DEFAULT_CONFIG) as unknown as Record<string, unknown>, user) as unknown as EvolveConfig;
-  return withSchedule(src, config);
+  const interval = (user.reflection as { interval?: unknown } | undefined)?.interval;
+  if (typeof interval === "string") {
+    const ms = parseDuration(interval);
+    if (ms === null) throw inputError(src, ["reflection", "interval"], `"${interval}" is not a duration above 0 (30m, 1h, 7d) nor a number of generations`);
+    config.reflection = { interval: 0, intervalMs: ms };
+  }
+  return config;
 }
 
 /** A committed config is no place for a password: refuse one, naming where it should go instead. */
 function checkRedis(src: YamlSource, redis: string | undefined): void {
   if (redis === undefined) return;
-  if (!URL.canParse(redis)) throw inputError(src, ["evaluation", "redis"], "not a URL; expected redis://host:port");
+  if (!/^rediss?:\/\//.test(redis) || !URL.canParse(redis)) throw inputError(src, ["evaluation", "redis"], `"${redact(redis)}" is not a redis:// or rediss:// URL`);
   if (new URL(redis).password !== "") {
     throw inputError(src, ["evaluation", "redis"], "holds a password; remove it and set $EVOLVE_REDIS_PASSWORD on the coordinator and the workers");
   }
 }
 
-/** `reflection.interval` written as a duration is a wall-clock schedule; the generation count keeps its default. */
-function withSchedule(src: YamlSource, config: EvolveConfig): EvolveConfig {
-  const interval = config.reflection.interval as number | string;
-  if (typeof interval !== "string") return config;
-  const ms = parseDuration(interval);
-  if (ms === null) throw inputError(src, ["reflection", "interval"], `"${interval}" is neither a number of generations nor a duration (30m, 1h, 1d)`);
-  config.reflection = { interval: DEFAULT_CONFIG.reflection.interval, everyMs: ms };
-  return config;
+/**
+ * Why a glob is refused, or null: it must stay inside the workspace (no leading `/` or `./`, no
+ * `..` segment) and its brackets and braces must close, since picomatch quietly reads an unclosed
+ * `[` as a literal character and the glob then matches nothing the user meant.
+ */
+export function globProblem(glob: string): string | null {
+  if (glob.startsWith("/") || glob.startsWith("./")) return "globs are relative to the workspace root (no leading / or ./)";
+  if (glob.split("/").includes("..")) return "a glob may not leave the workspace (.. segment)";
+  let square = 0;
+  let curly = 0;
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (ch === "\\") i++;
+    else if (ch === "[") square++;
+    else if (ch === "]" && square > 0) square--;
+    else if (ch === "{" && square === 0) curly++;
+    else if (ch === "}" && square === 0 && curly > 0) curly--;
+  }
+  if (square > 0) return "invalid glob: a [ is not closed";
+  if (curly > 0) return "invalid glob: a { is not closed";
+  try {
+    picomatch.makeRe(glob);
+  } catch (err) {
+    return `invalid glob: ${(err as Error).message}`;
+  }
+  return null;
 }
 
 function checkGlobs(src: YamlSource, path: FieldPath, globs: unknown): void {
   if (!Array.isArray(globs)) return;
   globs.forEach((g: string, i) => {
-    try {
-      picomatch.makeRe(g);
-    } catch (err) {
-      throw inputError(src, [...path, i], `invalid glob: ${(err as Error).message}`);
-    }
+    const problem = globProblem(g);
+    if (problem !== null) throw inputError(src, [...path, i], `${JSON.stringify(g)}: ${problem}`);
   });
 }
 
@@ -349,98 +356,7 @@ export function isEvolvable(config: EvolveConfig, path: string): boolean {
   return matcherFor(config.evolvable)(p);
 }
 
-/**
- * A complete evolve.config.yaml with every key at its default and a one-line comment each. Parsing
- * it gives DEFAULT_CONFIG with `agent.name` set.
- */
-export function renderDefaultConfig(agentName: string): string {
-  const d = DEFAULT_CONFIG;
-  // JSON scalars are valid YAML flow scalars, so JSON.stringify quotes safely.
-  const v = (x: unknown): string => (Array.isArray(x) ? `[${x.map((y) => JSON.stringify(y)).join(", ")}]` : JSON.stringify(x));
-  const otherMetrics = KNOWN_METRICS.filter((m) => !d.monitoring.metrics.includes(m)).join(", ");
-  // [line, comment]: comments are aligned into one column so the file reads as a table.
-  const rows: [string, string?][] = [
-    ["# evolve.config.yaml: how evolve may change this agent. Every key is optional and shown at its default."],
-    ["version: 1", "format of this file"],
-    [""],
-    ["agent:"],
-    [`  name: ${v(agentName)}`, "shown in logs and commit messages"],
-    ['  # description: "what the agent does"'],
-    [""],
-    [`# Always protected, whatever the lists below say: ${ALWAYS_PROTECTED.join(", ")}`],
-    [`evolvable: ${v(d.evolvable)}`, "files evolution may edit (globs)"],
-    [`protected: ${v(d.protected)}`, "extra globs evolution must never edit"],
-    [""],
-    ["evolution:"],
-    [`  generations: ${d.evolution.generations}`, "generations per `evolve run`"],
-    [`  candidatesPerGeneration: ${d.evolution.candidatesPerGeneration}`, "candidates evaluated per generation"],
-    [`  budget: ${d.evolution.budget}`, "candidates evaluated per run, all generations together"],
-    [`  seed: ${d.evolution.seed}`, "RNG seed: same seed and tree, same run"],
-    [`  operators: ${v(d.evolution.operators)}`, 'mutation operators to use ("all" for every one)'],
-    [""],
-    ["improvement:"],
-    [`  threshold: ${d.improvement.threshold}`, "minimum train-score gain to accept a candidate"],
-    [""],
-    ["reflection:"],
-    [`  interval: ${d.reflection.interval}`, "reflect every N generations (0 = never); a duration (1h) schedules watch cycles"],
-    [""],
-    ["safety:"],
-    [`  maxChangesPerCycle: ${d.safety.maxChangesPerCycle}`, "edits in one candidate"],
-    [`  requireTestSuite: ${d.safety.requireTestSuite}`, "refuse to run without golden cases"],
-    [`  rollbackOnRegression: ${d.safety.rollbackOnRegression}`, "revert a generation that a recheck shows worse"],
-    [`  recheckRepeats: ${d.safety.recheckRepeats}`, "re-evaluations of an accepted candidate (flakiness guard)"],
-    [`  approvalAboveLines: ${d.safety.approvalAboveLines}`, "diffs changing more lines wait for human approval"],
-    [""],
-    ["monitoring:"],
-    [`  metrics: ${v(d.monitoring.metrics)}`, `tracked per generation (also available: ${otherMetrics})`],
-    ["  alerts:"],
-    [`    scoreDrop: ${d.monitoring.alerts.scoreDrop}`, "alert when the train score falls this far below its best"],
-    [`    holdoutDrop: ${d.monitoring.alerts.holdoutDrop}`, "alert when the holdout score falls this far below its best"],
-    [`    evalMsRise: ${d.monitoring.alerts.evalMsRise}`, "alert when evaluation takes this many times the first generation's time"],
-    [`    responseTimeMs: ${d.monitoring.alerts.responseTimeMs}`, "live: alert when the p95 response time exceeds this"],
-    [`    errorRate: ${d.monitoring.alerts.errorRate}`, "live: alert when more than this share of requests get no answer"],
-    [`    userSatisfaction: ${d.monitoring.alerts.userSatisfaction}`, "live: alert when the mean rating (1-5) falls below this"],
-    [`  minSamples: ${d.monitoring.minSamples}`, "live: interactions each generation needs before alerts and regression tests"],
-    [""],
-    ["interactions:"],
-    [`  record: ${d.interactions.record}`, "evolve ask/chat record each request in .git/evolve/interactions.sqlite"],
-    [`  maxSizeMb: ${d.interactions.maxSizeMb}`, "size cap of that file; past it recording fails until old ones are purged"],
-    [""],
-    ["serve:"],
-    [`  host: ${v(d.serve.host)}`, "evolve serve binds here; anything but loopback needs a token"],
-    [`  port: ${d.serve.port}`, "evolve serve port"],
-    [`  maxRequestBytes: ${d.serve.maxRequestBytes}`, "larger request bodies are refused (413)"],
-    [`  maxConcurrent: ${d.serve.maxConcurrent}`, "requests served at once; more get 429"],
-    [`  reloadMs: ${d.serve.reloadMs}`, "how often the server looks for a new generation to serve"],
-    [""],
-    ["watch:"],
-    [`  debounceMs: ${d.watch.debounceMs}`, "quiet time after a file change before re-measuring"],
-    [`  badFeedback: ${d.watch.badFeedback}`, "new bad interactions that start a cycle (0 = never)"],
-    [""],
-    ["# evaluation:"],
-    ['#   redis: "redis://10.0.0.5:6379"', "evaluate candidates on `evolve worker` processes (password: $EVOLVE_REDIS_PASSWORD)"],
-    [""],
-    ["sandbox:"],
-    [`  timeoutMs: ${d.sandbox.timeoutMs}`, "time limit per golden case"],
-    [`  maxCaseTimeoutMs: ${d.sandbox.maxCaseTimeoutMs}`, "the most a case's own timeoutMs may ask for"],
-    [`  memoryMb: ${d.sandbox.memoryMb}`, "heap limit per sandbox worker"],
-    [`  workers: ${d.sandbox.workers}`, "sandbox worker processes"],
-    [`  allowImports: ${v(d.sandbox.allowImports)}`, "packages tools may import (none: tools are self-contained)"],
-    [`  tools: ${v(d.sandbox.tools)}`, "modules whose exported functions are the agent's tools"],
-    [""],
-    ["model:"],
-    [`  provider: ${d.model.provider}`, MODEL_PROVIDERS.join(" | ")],
-    ['  # name: "model name, or path of a .gguf file"'],
-    ['  # baseUrl: "http://127.0.0.1:11434"'],
-    [""],
-    ["history:"],
-    [`  attemptsRetention: ${d.history.attemptsRetention}`, "keep rejected-attempt notes of the newest N base commits (0 = all)"],
-    [`  attemptsPerBase: ${d.history.attemptsPerBase}`, "at most this many attempts per base commit, newest kept (0 = no limit)"],
-    [`  tagRepeats: ${d.history.tagRepeats}`, "suite runs `evolve tag` makes; any difference between them refuses the tag"],
-  ];
-  const width = 32; // longer lines (the glob lists) just get two spaces before their comment
-  return `${rows.map(([text, comment]) => (comment === undefined ? text : `${text.padEnd(width - 2)}  # ${comment}`)).join("\n")}\n`;
-}
+export { renderDefaultConfig } from "./config-doc.js";
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null) {

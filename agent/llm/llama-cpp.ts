@@ -81,7 +81,8 @@ export function createLlamaCppProvider(settings: LlamaCppSettings): Provider {
 
   async function load(): Promise<Loaded> {
     const problem = await fileProblem(file);
-    if (problem) throw new LlmError("model", problem);
+    // A file that is missing or not a file is a setting to fix (--model, model.name): refused, exit 2.
+    if (problem) throw new LlmError("config", problem);
     const { lib, llama } = await sharedLlama();
     let model: LlamaModel;
     try {

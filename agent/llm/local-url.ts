@@ -6,6 +6,7 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { LlmError } from "./provider.js";
+import { redact } from "../../kernel/redact.js";
 
 const local = new BlockList();
 for (const [net, bits] of [
@@ -46,7 +47,7 @@ function isLocalName(host: string): boolean {
 function refusal(url: string, why: string): LlmError {
   return new LlmError(
     "remote",
-    `refusing base URL ${url}: ${why}. evolve talks to local models only; set model.allowRemote: true (or pass --allow-remote) if you really mean to send prompts there`,
+    `refusing base URL ${redact(url)}: ${redact(why)}. evolve talks to local models only; set \`model.allowRemote: true\` in evolve.config.yaml if you really mean to send prompts there`,
   );
 }
 
@@ -60,10 +61,10 @@ export function parseBaseUrl(raw: string, allowRemote: boolean, what = "base URL
   try {
     url = new URL(raw);
   } catch {
-    throw new LlmError("config", `${what}: "${raw}" is not a URL (expected e.g. http://127.0.0.1:11434)`);
+    throw new LlmError("config", `${what}: "${redact(raw)}" is not a URL (expected e.g. http://127.0.0.1:11434)`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new LlmError("config", `${what}: "${raw}" must be an http:// or https:// URL`);
+    throw new LlmError("config", `${what}: "${redact(raw)}" must be an http:// or https:// URL`);
   }
   const host = hostOf(url);
   if (!allowRemote && isIP(host) && !isLocalAddress(host)) throw refusal(raw, `${host} is a public address`);

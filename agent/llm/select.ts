@@ -1,12 +1,13 @@
 /**
  * Which provider to use: the workspace config's `model` section with command-line flags on top
- * (`--provider`, `--model`, `--base-url`, `--threads`, `--allow-remote`).
+ * (`--provider`, `--model`, `--base-url`, `--threads`); a remote base URL needs `model.allowRemote` in the config.
  */
 import path from "node:path";
 import type { EvolveConfig } from "../../workspace/config.js";
 import { createLlamaCppProvider } from "./llama-cpp.js";
 import { OLLAMA_DEFAULT_URL, createOllamaProvider } from "./ollama.js";
 import { OPENAI_DEFAULT_URL, createOpenAiProvider } from "./openai.js";
+import { redact } from "../../kernel/redact.js";
 import { LlmError, PROVIDER_NAMES, type Provider, type ProviderName } from "./provider.js";
 
 /** Everything needed to build a provider. */
@@ -64,7 +65,7 @@ export function resolveSettings(config: ModelSection, flags: ProviderFlags = {},
   }
   // "localhost:11434" parses as a URL with the scheme "localhost:", hence the explicit scheme test.
   if (flags.baseUrl !== undefined && !(/^https?:\/\//i.test(flags.baseUrl) && URL.canParse(flags.baseUrl))) {
-    throw new LlmError("config", `--base-url: "${flags.baseUrl}" is not an http:// or https:// URL (expected e.g. http://127.0.0.1:11434)`);
+    throw new LlmError("config", `--base-url: "${redact(flags.baseUrl)}" is not an http:// or https:// URL (expected e.g. http://127.0.0.1:11434)`);
   }
   // A model flag naming a .gguf file can only mean the in-process back-end: asking for --provider
   // as well would be redundant, and the config's provider (often "none") must not override it.
@@ -95,9 +96,9 @@ export function describeSettings(s: ProviderSettings): string {
     case "node-llama-cpp":
       return `node-llama-cpp, model file ${s.model ?? "(not set)"}, ${s.threads ?? 1} thread(s)`;
     case "ollama":
-      return `ollama at ${s.baseUrl ?? OLLAMA_DEFAULT_URL}, model ${s.model ?? "(not set)"}`;
+      return `ollama at ${redact(s.baseUrl ?? OLLAMA_DEFAULT_URL)}, model ${s.model ?? "(not set)"}`;
     case "openai":
-      return `OpenAI-compatible server at ${s.baseUrl ?? OPENAI_DEFAULT_URL}, model ${s.model ?? "(the one it serves)"}`;
+      return `OpenAI-compatible server at ${redact(s.baseUrl ?? OPENAI_DEFAULT_URL)}, model ${s.model ?? "(the one it serves)"}`;
   }
 }
 

@@ -6,7 +6,7 @@
 import type { EvolveError } from "../../kernel/errors.js";
 import { describeSettings } from "../../agent/llm/select.js";
 import type { AgentStep, RunAgentOptions } from "../../agent/runtime/run.js";
-import { c, fail, output, EXIT } from "../output.js";
+import { c, fail, output, EXIT, setExitCode } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 /** Flags shared by ask and chat. */
@@ -63,13 +63,13 @@ export function recordedLine(id: number): string {
 
 /** An answer that could not be recorded: the answer stands; the store's problem is one line and exit 1. */
 export function reportRecordError(err: EvolveError): void {
-  process.stderr.write(`${c.red("error:")} ${err.message} (the answer above was not recorded)\n`);
-  process.exitCode = EXIT.failed;
+  output(false).warn(`${c.red("error:")} ${err.message} (the answer above was not recorded)`);
+  setExitCode(EXIT.failed);
 }
 
 export async function askCommand(prompt: string, flags: AskFlags): Promise<void> {
   const out = output(flags.json === true);
-  const answerTo = out.isJson ? process.stderr : process.stdout;
+  const answerTo = { write: out.stream };
   const { openAgentSession } = await import("../../agent/runtime/session.js");
   const { runAgent } = await import("../../agent/runtime/run.js");
   const { openSessionRecorder } = await import("../../agent/runtime/session-recorder.js");
@@ -94,19 +94,19 @@ export async function askCommand(prompt: string, flags: AskFlags): Promise<void>
       onToken: (t) => answerTo.write(t),
       onStep: (s) => {
         const line = stepLine(s);
-        if (line) process.stderr.write(`${line}\n`);
+        if (line) output(false).warn(`${line}`);
       },
     };
     const recorded = recorder ? await recorder.run(options) : { result: await runAgent(options) };
     const { result } = recorded;
     if (result.ok) answerTo.write("\n");
     else {
-      process.stderr.write(`\n${c.red("no answer:")} ${result.reason}\n`);
-      process.exitCode = EXIT.failed;
+      output(false).warn(`\n${c.red("no answer:")} ${result.reason}`);
+      setExitCode(EXIT.failed);
     }
     const id = "interactionId" in recorded ? recorded.interactionId : null;
     if ("recordError" in recorded && recorded.recordError) reportRecordError(recorded.recordError);
-    else if (id !== null) process.stderr.write(`${recordedLine(id)}\n`);
+    else if (id !== null) output(false).warn(`${recordedLine(id)}`);
     if (out.isJson) {
       out.json({
         ok: result.ok,

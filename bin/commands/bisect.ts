@@ -8,7 +8,7 @@ import { bisectHistory } from "../../history/bisect.js";
 import type { HistoryBisectReport } from "../../history/bisect.js";
 import { formatStat } from "../../history/diff-stat.js";
 import { parsePredicate } from "../../history/predicate.js";
-import { c, EXIT, fail, fixed, output, signed } from "../output.js";
+import { c, EXIT, fixed, output, signed, setExitCode } from "../output.js";
 import type { Out } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -25,19 +25,15 @@ export interface BisectFlags {
 
 export async function bisectCommand(flags: BisectFlags): Promise<void> {
   const out = output(flags.json === true);
-  try {
-    const root = workspaceFromFlag(flags.workspace);
-    if (flags.case === undefined && flags.metric === undefined) {
-      throw new WorkspaceError('evolve bisect needs a predicate: --case ID (good while it passes) or --metric "score<0.9" (a condition that holds on bad commits)', "usage", { flag: "--case" });
-    }
-    const predicate = parsePredicate({ caseId: flags.case, metric: flags.metric });
-    const report = await bisectHistory(root, { good: flags.good, bad: flags.bad, predicate, suiteRef: flags.suiteRef, cache: flags.cache !== false });
-    print(out, report);
-    if (out.isJson) out.json(report);
-    if (report.firstBad === null) process.exitCode = EXIT.failed;
-  } catch (e) {
-    fail(e);
+  const root = workspaceFromFlag(flags.workspace);
+  if (flags.case === undefined && flags.metric === undefined) {
+    throw new WorkspaceError('evolve bisect needs a predicate: --case ID (good while it passes) or --metric "score<0.9" (a condition that holds on bad commits)', "usage", { flag: "--case" });
   }
+  const predicate = parsePredicate({ caseId: flags.case, metric: flags.metric });
+  const report = await bisectHistory(root, { good: flags.good, bad: flags.bad, predicate, suiteRef: flags.suiteRef, cache: flags.cache !== false });
+  print(out, report);
+  if (out.isJson) out.json(report);
+  if (report.firstBad === null) setExitCode(EXIT.failed);
 }
 
 function print(out: Out, r: HistoryBisectReport): void {

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { EvolveError } from "../../kernel/errors.js";
 import { commitRecording, planRecording } from "../../history/record-case.js";
 import { userIdentity } from "../../ledger/index.js";
-import { c, EXIT, fail, output } from "../output.js";
+import { c, EXIT, fail, output, setExitCode } from "../output.js";
 import { lockedCommand, type LockFlags } from "./lock.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -59,7 +59,7 @@ async function recordUnlocked(tool: string, args: string[], flags: RecordFlags):
       if (!/^y(es)?$/i.test(answer)) {
         out.say("not committed; nothing was changed");
         if (out.isJson) out.json({ committed: false, case: plan.case });
-        process.exitCode = EXIT.failed;
+        setExitCode(EXIT.failed);
         return;
       }
     }

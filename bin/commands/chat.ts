@@ -12,7 +12,7 @@ import { openAgentSession, type AgentSession } from "../../agent/runtime/session
 import { openSessionRecorder, type SessionRecorder } from "../../agent/runtime/session-recorder.js";
 import { explicitFeedback, parseChatFeedback } from "../../interactions/index.js";
 import { EvolveError } from "../../kernel/errors.js";
-import { c, EXIT, fail } from "../output.js";
+import { c, EXIT, fail, setExitCode, exitCode, output } from "../output.js";
 import { providerFlags, recordedLine, reportRecordError, snapContext, stepLine, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -29,12 +29,12 @@ function feedbackCommand(line: string, recorder: SessionRecorder | null): boolea
     const id = recorder.lastId;
     if (id === null) throw new EvolveError("usage", "nothing to give feedback on yet: ask something first");
     const f = recorder.store.addFeedback(id, explicitFeedback(parsed));
-    process.stderr.write(`${c.dim(`feedback on interaction ${id}: ${f.signal}${f.signal === "rating" ? ` ${f.rating}` : ""}${f.expected ? ", with the expected answer" : ""}`)}\n`);
+    output(false).warn(`${c.dim(`feedback on interaction ${id}: ${f.signal}${f.signal === "rating" ? ` ${f.rating}` : ""}${f.expected ? ", with the expected answer" : ""}`)}`);
   } catch (err) {
     // A mistyped command does not end the chat, and does not make it fail.
-    const code = process.exitCode;
+    const code = exitCode();
     fail(err);
-    process.exitCode = code;
+    setExitCode(code);
   }
   return true;
 }
@@ -46,7 +46,7 @@ async function turn(recorder: SessionRecorder | null, options: RunAgentOptions):
   if (result.ok) process.stdout.write("\n");
   if (recorded === null) return result;
   if (recorded.recordError) reportRecordError(recorded.recordError);
-  else process.stderr.write(`${recordedLine(recorded.interactionId)}\n`);
+  else output(false).warn(`${recordedLine(recorded.interactionId)}`);
   return recorded.result;
 }
 
@@ -94,7 +94,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
             onToken: (t) => process.stdout.write(t),
             onStep: (s) => {
               const l = stepLine(s);
-              if (l) process.stderr.write(`${l}\n`);
+              if (l) output(false).warn(`${l}`);
             },
           });
           if (result.ok && result.answer !== null) {
@@ -102,7 +102,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
             history = history.slice(-2 * HISTORY_TURNS);
           } else {
             failures++;
-            process.stderr.write(`\n${c.red("no answer:")} ${result.reason}\n`);
+            output(false).warn(`\n${c.red("no answer:")} ${result.reason}`);
           }
         } catch (err) {
           // One failed request (a server that went away) does not end the chat.
@@ -117,5 +117,5 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
     recorder?.close();
     await session.close();
   }
-  process.exitCode = failures > 0 ? EXIT.failed : (process.exitCode ?? EXIT.ok);
+  setExitCode(failures > 0 ? EXIT.failed : exitCode());
 }

@@ -10,7 +10,7 @@ import { parseConfig, DEFAULT_CONFIG } from "../../workspace/config.js";
 import { doctor } from "../../agent/llm/doctor.js";
 import { resolveSettings, type ModelSection } from "../../agent/llm/select.js";
 import { CONFIG_FILE, findWorkspaceRoot } from "../../workspace/open.js";
-import { c, fail, output, EXIT } from "../output.js";
+import { c, output, EXIT, setExitCode } from "../output.js";
 import { providerFlags, type AgentFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -20,24 +20,20 @@ export interface DoctorFlags extends Omit<AgentFlags, "maxSteps"> {
 
 export async function doctorCommand(flags: DoctorFlags): Promise<void> {
   const out = output(flags.json === true);
-  try {
-    // Without --workspace, a workspace around the current folder is used when there is one; the
-    // flags alone are enough to check a model.
-    const root = flags.workspace !== undefined ? workspaceFromFlag(flags.workspace) : findWorkspaceRoot(process.cwd());
-    let model: ModelSection = DEFAULT_CONFIG.model;
-    const lines: string[] = [];
-    if (root !== null) {
-      const file = path.join(root, CONFIG_FILE);
-      model = parseConfig(readFileSync(file, "utf8"), CONFIG_FILE).model as ModelSection;
-      lines.push(`config: ${file}`);
-    } else lines.push("config: no workspace here; using the flags only");
-    const settings = resolveSettings(model, providerFlags(flags), { ...(root !== null ? { workspace: root } : {}), cwd: process.cwd() });
-    const report = await doctor(settings);
-    lines.push(...report.lines);
-    for (const l of lines) out.say(l.startsWith("problem:") ? `${c.red("problem:")}${l.slice("problem:".length)}` : l.startsWith("ok:") ? `${c.green("ok:")}${l.slice(3)}` : l);
-    if (out.isJson) out.json({ ok: report.ok, settings, lines });
-    process.exitCode = report.ok ? EXIT.ok : EXIT.failed;
-  } catch (err) {
-    fail(err);
-  }
+  // Without --workspace, a workspace around the current folder is used when there is one; the
+  // flags alone are enough to check a model.
+  const root = flags.workspace !== undefined ? workspaceFromFlag(flags.workspace) : findWorkspaceRoot(process.cwd());
+  let model: ModelSection = DEFAULT_CONFIG.model;
+  const lines: string[] = [];
+  if (root !== null) {
+    const file = path.join(root, CONFIG_FILE);
+    model = parseConfig(readFileSync(file, "utf8"), CONFIG_FILE).model as ModelSection;
+    lines.push(`config: ${file}`);
+  } else lines.push("config: no workspace here; using the flags only");
+  const settings = resolveSettings(model, providerFlags(flags), { ...(root !== null ? { workspace: root } : {}), cwd: process.cwd() });
+  const report = await doctor(settings);
+  lines.push(...report.lines);
+  for (const l of lines) out.say(l.startsWith("problem:") ? `${c.red("problem:")}${l.slice("problem:".length)}` : l.startsWith("ok:") ? `${c.green("ok:")}${l.slice(3)}` : l);
+  if (out.isJson) out.json({ ok: report.ok, settings, lines });
+  setExitCode(report.ok ? EXIT.ok : EXIT.failed);
 }

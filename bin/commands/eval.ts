@@ -5,7 +5,7 @@
  */
 import { measureRef } from "../../history/measure-ref.js";
 import { parsePredicate, evaluatePredicate } from "../../history/predicate.js";
-import { c, fail, fixed, output, table, EXIT } from "../output.js";
+import { c, fail, fixed, output, table, EXIT, setExitCode, exitCode } from "../output.js";
 import { resolveUserRef } from "./ref-arg.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -29,11 +29,14 @@ export async function evalCommand(ref: string | undefined, flags: EvalFlags): Pr
     const predicate = flags.bisect === true ? parsePredicate({ caseId: flags.case, metric: flags.metric }) : null;
     await resolveUserRef(root, ref ?? "HEAD");
     if (flags.suiteRef !== undefined) await resolveUserRef(root, flags.suiteRef, "--suite-ref");
-    const m = await measureRef(root, ref ?? "HEAD", { suiteRef: flags.suiteRef, cache: flags.cache !== false });
+    const m = await measureRef(root, ref ?? "HEAD", { suiteRef: flags.suiteRef, cache: flags.cache !== false, requireCase: predicate?.kind === "case" ? predicate.caseId : undefined });
+    // A malformed config or golden file is the user's input refused (exit 2); only `git bisect run`
+    // wants it as "cannot measure this commit" (125).
+    if (!m.ok && predicate === null && m.error !== undefined) throw m.error;
     if (!m.ok) {
       out.say(`${c.yellow("cannot measure")} ${m.commit}: ${m.reason}`);
       if (out.isJson) out.json({ ref: ref ?? "HEAD", commit: m.commit, ok: false, stage: m.stage, reason: m.reason });
-      process.exitCode = predicate !== null ? BISECT.skip : EXIT.failed;
+      setExitCode(predicate !== null ? BISECT.skip : EXIT.failed);
       return;
     }
     const r = m.measurement;
@@ -45,7 +48,7 @@ export async function evalCommand(ref: string | undefined, flags: EvalFlags): Pr
     if (predicate !== null) {
       verdict = evaluatePredicate(predicate, r);
       out.say(`bisect: ${predicate.text} is ${verdict ? c.green("good") : c.red("bad")} here`);
-      process.exitCode = verdict ? BISECT.good : BISECT.bad;
+      setExitCode(verdict ? BISECT.good : BISECT.bad);
     }
     if (out.isJson) {
       out.json({
@@ -67,6 +70,6 @@ export async function evalCommand(ref: string | undefined, flags: EvalFlags): Pr
     }
   } catch (e) {
     fail(e);
-    if (flags.bisect === true && process.exitCode === EXIT.failed) process.exitCode = BISECT.skip;
+    if (flags.bisect === true && exitCode() === EXIT.failed) setExitCode(BISECT.skip);
   }
 }

@@ -6,7 +6,7 @@ import { EvolveError } from "../../kernel/errors.js";
 import { explicitFeedback } from "../../interactions/index.js";
 import type { InteractionStore } from "../../interactions/index.js";
 import { openWorkspaceStore } from "../../workspace/interactions.js";
-import { c, fail, output } from "../output.js";
+import { c, output } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 export interface FeedbackFlags {
@@ -35,24 +35,20 @@ export async function storeForId(root: string, id: number): Promise<InteractionS
 
 export async function feedbackCommand(idText: string, flags: FeedbackFlags): Promise<void> {
   const out = output(flags.json === true);
+  const id = parseInteractionId(idText);
+  const input = explicitFeedback({
+    ...(flags.good ? { good: true } : {}),
+    ...(flags.bad ? { bad: true } : {}),
+    ...(flags.rating !== undefined ? { rating: flags.rating } : {}),
+    ...(flags.expected !== undefined ? { expected: flags.expected } : {}),
+    ...(flags.note !== undefined ? { note: flags.note } : {}),
+  });
+  const store = await storeForId(workspaceFromFlag(flags.workspace), id);
   try {
-    const id = parseInteractionId(idText);
-    const input = explicitFeedback({
-      ...(flags.good ? { good: true } : {}),
-      ...(flags.bad ? { bad: true } : {}),
-      ...(flags.rating !== undefined ? { rating: flags.rating } : {}),
-      ...(flags.expected !== undefined ? { expected: flags.expected } : {}),
-      ...(flags.note !== undefined ? { note: flags.note } : {}),
-    });
-    const store = await storeForId(workspaceFromFlag(flags.workspace), id);
-    try {
-      const f = store.addFeedback(id, input);
-      out.say(`${c.green("recorded")} ${f.signal}${f.signal === "rating" ? ` ${f.rating}/5` : ""} on interaction ${id}${f.expected ? ", with the expected answer" : ""}`);
-      if (out.isJson) out.json({ interaction: id, feedback: f });
-    } finally {
-      store.close();
-    }
-  } catch (e) {
-    fail(e);
+    const f = store.addFeedback(id, input);
+    out.say(`${c.green("recorded")} ${f.signal}${f.signal === "rating" ? ` ${f.rating}/5` : ""} on interaction ${id}${f.expected ? ", with the expected answer" : ""}`);
+    if (out.isJson) out.json({ interaction: id, feedback: f });
+  } finally {
+    store.close();
   }
 }

@@ -6,7 +6,7 @@
 import type { Interaction, InteractionSummary } from "../../interactions/index.js";
 import { parseTimePoint } from "../../interactions/index.js";
 import { openWorkspaceStore } from "../../workspace/interactions.js";
-import { c, fail, output, table, type Out } from "../output.js";
+import { c, output, table, type Out } from "../output.js";
 import { parseInteractionId, storeForId } from "./feedback.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -74,35 +74,31 @@ function showOne(out: Out, i: Interaction): void {
 
 export async function interactionsCommand(idText: string | undefined, flags: InteractionsFlags): Promise<void> {
   const out = output(flags.json === true);
-  try {
-    const id = idText === undefined ? null : parseInteractionId(idText);
-    const since = flags.since === undefined ? undefined : parseTimePoint("--since", flags.since);
-    const root = workspaceFromFlag(flags.workspace);
-    if (id !== null) {
-      const store = await storeForId(root, id);
-      try {
-        const i = store.get(id);
-        showOne(out, i);
-        if (out.isJson) out.json(i);
-      } finally {
-        store.close();
-      }
-      return;
+  const id = idText === undefined ? null : parseInteractionId(idText);
+  const since = flags.since === undefined ? undefined : parseTimePoint("--since", flags.since);
+  const root = workspaceFromFlag(flags.workspace);
+  if (id !== null) {
+    const store = await storeForId(root, id);
+    try {
+      const i = store.get(id);
+      showOne(out, i);
+      if (out.isJson) out.json(i);
+    } finally {
+      store.close();
     }
-    const store = await openWorkspaceStore(root, { create: false });
-    const list = store === null ? [] : (() => {
-      try {
-        return store.list({ ...(since !== undefined ? { since } : {}), limit: flags.limit ?? 50 });
-      } finally {
-        store.close();
-      }
-    })();
-    if (list.length === 0) out.say(store === null ? "nothing recorded yet: evolve ask and evolve chat record each request" : "no interactions in that window");
-    else out.say(table([["id", "started (UTC)", "gen", "time", "tools", "outcome", "feedback", "request -> answer"], ...listRows(list)]));
-    if (out.isJson) out.json(list);
-  } catch (e) {
-    fail(e);
+    return;
   }
+  const store = await openWorkspaceStore(root, { create: false });
+  const list = store === null ? [] : (() => {
+    try {
+      return store.list({ ...(since !== undefined ? { since } : {}), limit: flags.limit ?? 50 });
+    } finally {
+      store.close();
+    }
+  })();
+  if (list.length === 0) out.say(store === null ? "nothing recorded yet: evolve ask and evolve chat record each request" : "no interactions in that window");
+  else out.say(table([["id", "started (UTC)", "gen", "time", "tools", "outcome", "feedback", "request -> answer"], ...listRows(list)]));
+  if (out.isJson) out.json(list);
 }
 
 export interface PurgeFlags {
@@ -113,22 +109,18 @@ export interface PurgeFlags {
 
 export async function purgeCommand(flags: PurgeFlags): Promise<void> {
   const out = output(flags.json === true);
+  const before = parseTimePoint("--before", flags.before);
+  const store = await openWorkspaceStore(workspaceFromFlag(flags.workspace), { create: false });
+  if (store === null) {
+    out.say("nothing recorded yet; nothing to purge");
+    if (out.isJson) out.json({ before: new Date(before).toISOString(), deleted: 0, vacuumed: true });
+    return;
+  }
   try {
-    const before = parseTimePoint("--before", flags.before);
-    const store = await openWorkspaceStore(workspaceFromFlag(flags.workspace), { create: false });
-    if (store === null) {
-      out.say("nothing recorded yet; nothing to purge");
-      if (out.isJson) out.json({ before: new Date(before).toISOString(), deleted: 0, vacuumed: true });
-      return;
-    }
-    try {
-      const r = store.purgeBefore(before);
-      out.say(`purged ${r.deleted} interaction(s) started before ${new Date(before).toISOString()}${r.vacuumed ? "" : c.yellow("; the file could not be compacted now (another process holds it), so deleted text may remain on disk until the next purge")}`);
-      if (out.isJson) out.json({ before: new Date(before).toISOString(), ...r });
-    } finally {
-      store.close();
-    }
-  } catch (e) {
-    fail(e);
+    const r = store.purgeBefore(before);
+    out.say(`purged ${r.deleted} interaction(s) started before ${new Date(before).toISOString()}${r.vacuumed ? "" : c.yellow("; the file could not be compacted now (another process holds it), so deleted text may remain on disk until the next purge")}`);
+    if (out.isJson) out.json({ before: new Date(before).toISOString(), ...r });
+  } finally {
+    store.close();
   }
 }

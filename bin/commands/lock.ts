@@ -6,7 +6,7 @@
 import { EvolveError, isEvolveError, reworded } from "../../kernel/errors.js";
 import { withWorkspaceLock, type LockHolder } from "../../ledger/index.js";
 import { findWorkspaceRoot } from "../../workspace/open.js";
-import { fail } from "../output.js";
+import { fail, output } from "../output.js";
 
 /** Seconds `--wait` without a value waits before giving up. */
 export const DEFAULT_WAIT_SECONDS = 600;
@@ -44,7 +44,7 @@ export async function lockedCommand(command: string, flags: LockFlags, body: () 
   const root = findWorkspaceRoot(flags.workspace ?? process.cwd());
   if (root === null) return body();
   const onWait = (h: LockHolder): void => {
-    process.stderr.write(`waiting for the workspace lock: ${h.command} (pid ${h.pid}, since ${h.since}) is writing to ${root}; giving up after ${Math.round(wait / 1000)} s\n`);
+    output(false).warn(`waiting for the workspace lock: ${h.command} (pid ${h.pid}, since ${h.since}) is writing to ${root}; giving up after ${Math.round(wait / 1000)} s`);
   };
   try {
     await withWorkspaceLock(root, { command, waitMs: wait, onWait }, body);

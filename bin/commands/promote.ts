@@ -7,7 +7,7 @@
 import { createInterface } from "node:readline";
 import { EvolveError } from "../../kernel/errors.js";
 import { commitPromotion, planPromotion } from "../../history/promote.js";
-import { c, EXIT, fail, output } from "../output.js";
+import { c, EXIT, fail, output, setExitCode } from "../output.js";
 import { parseInteractionId, storeForId } from "./feedback.js";
 import { lockedCommand, type LockFlags } from "./lock.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
@@ -26,7 +26,7 @@ async function ask(question: string): Promise<string | null> {
   const rl = createInterface({ input: process.stdin, terminal: false });
   try {
     for await (const line of rl) return line.trim();
-    process.stderr.write("\n");
+    output(false).warn("");
     return null;
   } finally {
     rl.close();
@@ -62,7 +62,7 @@ async function promoteUnlocked(idText: string, flags: PromoteFlags): Promise<voi
       if (!/^y(es)?$/i.test(answer)) {
         out.say("not committed; nothing was changed");
         if (out.isJson) out.json({ interaction: id, committed: false, case: plan.case });
-        process.exitCode = EXIT.failed;
+        setExitCode(EXIT.failed);
         return;
       }
     }

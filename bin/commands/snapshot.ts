@@ -13,7 +13,7 @@ import { CONFIG_FILE, findWorkspaceRoot, WorkspaceError } from "../../workspace/
 import { readCommitFiles } from "../../ledger/index.js";
 import { readTypeScriptProject } from "../../snapshots/read-dir.js";
 import { buildSnapshot, type Snapshot } from "../../snapshots/snapshot.js";
-import { fail, output } from "../output.js";
+import { output } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
 export interface SnapshotFlags {
@@ -47,40 +47,36 @@ function write(root: string, name: string, text: string): string {
 
 export async function snapshotCommand(flags: SnapshotFlags): Promise<void> {
   const out = output(flags.json === true);
-  try {
-    const budget = flags.budget ?? DEFAULT_SNAPSHOT_BUDGET;
-    let snapshot: Snapshot;
-    let file: string | null = null;
-    let extra: Record<string, unknown>;
-    if (flags.target !== undefined) {
-      const target = path.resolve(flags.target);
-      if (!existsSync(target) || !statSync(target).isDirectory()) throw new WorkspaceError(`--target: ${target} is not a directory`, "usage", { flag: "--target", value: target });
-      const files = readTypeScriptProject(target);
-      if (files.size === 0) throw new WorkspaceError(`--target: ${target} has no TypeScript files (node_modules, dist and build are skipped)`, "usage", { flag: "--target", value: target });
-      snapshot = buildSnapshot(files, { evolvable: () => true, tokenBudget: budget, label: `project ${path.basename(target)}` });
-      const hash = createHash("sha256");
-      for (const [p, t] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${p}\0${t}\0`);
-      const ws = findWorkspaceRoot(flags.workspace ?? process.cwd());
-      if (ws !== null) file = write(ws, `target-${path.basename(target)}-${hash.digest("hex").slice(0, 12)}.md`, snapshot.text);
-      else out.say(`(not written: no workspace here to hold snapshots/; pass --workspace DIR)`);
-      extra = { target, files: files.size };
-    } else {
-      const root = workspaceFromFlag(flags.workspace);
-      const { commit, files } = await readCommitFiles(root, "HEAD");
-      const configText = files.get(CONFIG_FILE);
-      if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at HEAD`, "workspace", { dir: root, ref: "HEAD", file: CONFIG_FILE });
-      const config = parseConfig(configText, CONFIG_FILE);
-      snapshot = buildSnapshot(files, { evolvable: (p) => isEvolvable(config, p), tokenBudget: budget, label: `workspace ${config.agent.name} @ ${commit.slice(0, 10)}` });
-      file = write(root, `${commit}.md`, snapshot.text);
-      extra = { workspace: root, commit };
-    }
-    if (out.isJson) {
-      out.json({ ...extra, file, budget: snapshot.budget, tokens: snapshot.tokens, included: snapshot.included, dropped: snapshot.dropped, text: snapshot.text });
-    } else {
-      process.stdout.write(snapshot.text);
-      process.stderr.write(`${snapshot.tokens} of ${snapshot.budget} tokens (chars/4)${file ? `; written to ${file}` : ""}\n`);
-    }
-  } catch (e) {
-    fail(e);
+  const budget = flags.budget ?? DEFAULT_SNAPSHOT_BUDGET;
+  let snapshot: Snapshot;
+  let file: string | null = null;
+  let extra: Record<string, unknown>;
+  if (flags.target !== undefined) {
+    const target = path.resolve(flags.target);
+    if (!existsSync(target) || !statSync(target).isDirectory()) throw new WorkspaceError(`--target: ${target} is not a directory`, "usage", { flag: "--target", value: target });
+    const files = readTypeScriptProject(target);
+    if (files.size === 0) throw new WorkspaceError(`--target: ${target} has no TypeScript files (node_modules, dist and build are skipped)`, "usage", { flag: "--target", value: target });
+    snapshot = buildSnapshot(files, { evolvable: () => true, tokenBudget: budget, label: `project ${path.basename(target)}` });
+    const hash = createHash("sha256");
+    for (const [p, t] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${p}\0${t}\0`);
+    const ws = findWorkspaceRoot(flags.workspace ?? process.cwd());
+    if (ws !== null) file = write(ws, `target-${path.basename(target)}-${hash.digest("hex").slice(0, 12)}.md`, snapshot.text);
+    else out.say(`(not written: no workspace here to hold snapshots/; pass --workspace DIR)`);
+    extra = { target, files: files.size };
+  } else {
+    const root = workspaceFromFlag(flags.workspace);
+    const { commit, files } = await readCommitFiles(root, "HEAD");
+    const configText = files.get(CONFIG_FILE);
+    if (configText === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at HEAD`, "workspace", { dir: root, ref: "HEAD", file: CONFIG_FILE });
+    const config = parseConfig(configText, CONFIG_FILE);
+    snapshot = buildSnapshot(files, { evolvable: (p) => isEvolvable(config, p), tokenBudget: budget, label: `workspace ${config.agent.name} @ ${commit.slice(0, 10)}` });
+    file = write(root, `${commit}.md`, snapshot.text);
+    extra = { workspace: root, commit };
+  }
+  if (out.isJson) {
+    out.json({ ...extra, file, budget: snapshot.budget, tokens: snapshot.tokens, included: snapshot.included, dropped: snapshot.dropped, text: snapshot.text });
+  } else {
+    out.write(snapshot.text);
+    out.warn(`${snapshot.tokens} of ${snapshot.budget} tokens (chars/4)${file ? `; written to ${file}` : ""}`);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { describeFinding, formatP, parseTimePoint, percent, statsReport, toColumns, type LiveMetrics, type Rate, type StatsGroup, type StatsReport } from "../../interactions/index.js";
 import { openWorkspaceStore, readCommittedConfig } from "../../workspace/interactions.js";
-import { c, fail, output, table, type Out } from "../output.js";
+import { c, output, table, type Out } from "../output.js";
 import { ms, when } from "./interactions.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -79,35 +79,31 @@ function render(out: Out, r: StatsReport, sinceText: string | undefined): void {
 
 export async function statsCommand(flags: StatsFlags): Promise<void> {
   const out = output(flags.json === true);
+  const now = Date.now();
+  const since = flags.since === undefined ? null : parseTimePoint("--since", flags.since, now);
+  const root = workspaceFromFlag(flags.workspace);
+  const config = await readCommittedConfig(root);
+  const store = await openWorkspaceStore(root, { create: false });
+  const window = since === null ? {} : { since };
+  let rows = toColumns([]);
+  let commits = new Map<number, string[]>();
   try {
-    const now = Date.now();
-    const since = flags.since === undefined ? null : parseTimePoint("--since", flags.since, now);
-    const root = workspaceFromFlag(flags.workspace);
-    const config = await readCommittedConfig(root);
-    const store = await openWorkspaceStore(root, { create: false });
-    const window = since === null ? {} : { since };
-    let rows = toColumns([]);
-    let commits = new Map<number, string[]>();
-    try {
-      if (store) {
-        rows = store.metricColumns(window);
-        commits = store.servedBy(window);
-      }
-    } finally {
-      store?.close();
+    if (store) {
+      rows = store.metricColumns(window);
+      commits = store.servedBy(window);
     }
-    const { responseTimeMs, errorRate, userSatisfaction } = config.monitoring.alerts;
-    const report = statsReport(rows, {
-      by: flags.by ?? null,
-      since,
-      now,
-      thresholds: { responseTimeMs, errorRate, userSatisfaction, minSamples: config.monitoring.minSamples },
-      tracked: config.monitoring.metrics,
-      commits,
-    });
-    render(out, report, flags.since);
-    if (out.isJson) out.json(report);
-  } catch (e) {
-    fail(e);
+  } finally {
+    store?.close();
   }
+  const { responseTimeMs, errorRate, userSatisfaction } = config.monitoring.alerts;
+  const report = statsReport(rows, {
+    by: flags.by ?? null,
+    since,
+    now,
+    thresholds: { responseTimeMs, errorRate, userSatisfaction, minSamples: config.monitoring.minSamples },
+    tracked: config.monitoring.metrics,
+    commits,
+  });
+  render(out, report, flags.since);
+  if (out.isJson) out.json(report);
 }

@@ -8,7 +8,7 @@ import { WorkspaceError } from "../../workspace/open.js";
 import { abSummary } from "../../tuning/ab-test.js";
 import type { TuneEvent } from "../../tuning/tune.js";
 import { tuneWorkspace } from "../../tuning/session.js";
-import { c, fail, output, EXIT } from "../output.js";
+import { c, fail, output, EXIT, setExitCode } from "../output.js";
 import { providerFlags } from "./ask.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 import { lockedCommand } from "./lock.js";
@@ -72,7 +72,7 @@ async function tuneUnlocked(flags: TuneFlags): Promise<void> {
     out.say(`${report.stopReason}. Score ${report.initialScore} -> ${report.finalScore}; ${report.generations.length} generation(s) committed, ${report.rejected} variant(s) rejected (evolve attempts).`);
     out.say(`response cache: ${stats.hits} hit(s), ${stats.misses} miss(es), ${stats.bypassed} uncacheable${calls ? ` (hit rate ${(stats.hits / calls).toFixed(2)})` : ""}`);
     if (out.isJson) out.json({ ...report, cache: stats });
-    process.exitCode = EXIT.ok;
+    setExitCode(EXIT.ok);
   } catch (err) {
     fail(err);
   }

@@ -7,7 +7,7 @@
  * exits at once (a commit is written whole or not at all, and the lock of a dead process is stale).
  */
 import type { ProviderFlags } from "../../agent/llm/select.js";
-import { fail } from "../output.js";
+import { fail, setExitCode } from "../output.js";
 import { providerFlags } from "./ask.js";
 import { logLine, untilSignal } from "./serve.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
@@ -41,7 +41,7 @@ export async function watchCommand(flags: WatchFlags): Promise<void> {
   }
   const how = await Promise.race([watcher.done, untilSignal()]);
   if (how === "gone") {
-    process.exitCode = 1;
+    setExitCode(1);
     return;
   }
   logLine(`${how}: stopping before the next round of a cycle in progress (again to stop at once)`);
