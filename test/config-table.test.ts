@@ -40,7 +40,7 @@ describe("the configuration table", () => {
       expect(k.default !== undefined || k.example !== undefined, k.key).toBe(true);
       expect(renderConfigTable()).toContain(`| \`${k.key}\` |`);
     }
-    expect([...sectionsOf().keys()]).toEqual(["", "agent", "evolution", "improvement", "reflection", "safety", "monitoring", "interactions", "sandbox", "model", "history"]);
+    expect([...sectionsOf().keys()]).toEqual(["", "agent", "evolution", "improvement", "reflection", "safety", "monitoring", "interactions", "serve", "watch", "evaluation", "sandbox", "model", "history"]);
   });
 
   test("the defaults and the schema are the table's: every default validates, every key is in the schema", () => {

@@ -21,13 +21,19 @@ const COMMENT_COLUMN = 32;
 export function renderDefaultConfig(agentName: string, keys: readonly ConfigKey[] = CONFIG_KEYS): string {
   const rows: [string, string?][] = [["# evolve.config.yaml: how evolve may change this agent. Every key is optional and shown at its default."]];
   let open: string[] = [];
+  // A section none of whose keys has a default (evaluation) is shown commented out whole: an
+  // uncommented header over commented keys would parse as null.
+  const live = new Set(keys.filter((k) => k.default !== undefined).flatMap((k) => k.key.split(".").slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join("."))));
   for (const k of keys) {
     const path = k.key.split(".");
     const parents = path.slice(0, -1);
     let same = 0;
     while (same < open.length && same < parents.length && open[same] === parents[same]) same++;
     if (same === 0 && (open.length > 0 || parents.length > 0 || k.note !== undefined) && rows.length > 1) rows.push([""]);
-    for (let depth = same; depth < parents.length; depth++) rows.push([`${"  ".repeat(depth)}${parents[depth]}:`]);
+    for (let depth = same; depth < parents.length; depth++) {
+      const commented = !live.has(parents.slice(0, depth + 1).join("."));
+      rows.push(commented ? [`${"  ".repeat(depth)}# ${parents[depth]}:`, "optional: uncomment the section with its keys"] : [`${"  ".repeat(depth)}${parents[depth]}:`]);
+    }
     open = parents;
     const indent = "  ".repeat(parents.length);
     if (k.note !== undefined) rows.push([`${indent}# ${k.note}`]);
