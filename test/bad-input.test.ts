@@ -196,7 +196,7 @@ const OTHER_CASES: BadInput[] = [
   { name: "workspace does not exist", argv: ["log", "-C", "WS/nowhere"], exit: 2, line: /--workspace .*nowhere: no such directory/ },
   { name: "not a workspace (a plain directory)", argv: ["eval", "-C", "/"], exit: 2, line: /is not inside a workspace/ },
   { name: "run -C a subdirectory", argv: ["run", "-C", "WS/agent"], exit: 2, line: /is not a workspace/ },
-  { name: "init into a non-empty directory", argv: ["init", "WS"], exit: 2, line: /exists and is not empty/ },
+  { name: "init an example into a non-empty directory", argv: ["init", "WS", "--example", "textkit"], exit: 2, line: /is not empty: --example needs a new or empty folder/ },
   { name: "init an unknown example", argv: ["init", "WS/new", "--example", "nope"], exit: 2, line: /no bundled example named "nope"/ },
   { name: "snapshot --target missing", argv: ["snapshot", "--target", "WS/nowhere", "-C", "WS"], exit: 2, line: /nowhere/ },
   { name: "ask with a model file that is missing", argv: ["ask", "hi", "--provider", "node-llama-cpp", "--model", "WS/none.gguf", "-C", "WS", "--no-record"], exit: 2, line: /none\.gguf/ },

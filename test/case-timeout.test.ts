@@ -23,7 +23,7 @@ export function hang(): number { for (;;) {} }
 let sandbox: Sandbox;
 beforeAll(() => {
   // A short default, so the slow case fails without its own limit.
-  sandbox = createSandbox({ workers: 1, timeoutMs: 300, memoryMb: 64 });
+  sandbox = createSandbox({ workers: 1, timeoutMs: 100, memoryMb: 64 });
 });
 afterAll(async () => {
   await sandbox.destroy();
@@ -46,12 +46,12 @@ describe("per-case timeoutMs", () => {
     const { measurement, outcomes } = await run(`cases:
   - id: slow-default
     tool: slow
-    input: 60
+    input: 300
     assert: [{ type: close-to, value: 0, tolerance: 10 }]
   - id: slow-allowed
     tool: slow
-    input: 60
-    timeoutMs: 20000
+    input: 300
+    timeoutMs: 30000
     assert: [{ type: close-to, value: 0, tolerance: 10 }]
   - id: hang-short
     tool: hang
@@ -60,7 +60,7 @@ describe("per-case timeoutMs", () => {
 `);
     const byId = new Map(measurement.results.map((r) => [r.id, r]));
     expect(byId.get("slow-default")?.pass).toBe(false);
-    expect(byId.get("slow-default")?.reason).toMatch(/300 ms case budget/);
+    expect(byId.get("slow-default")?.reason).toMatch(/100 ms case budget/);
     expect(byId.get("slow-allowed"), JSON.stringify(byId.get("slow-allowed"))).toMatchObject({ pass: true });
     const hang = outcomes.find((o) => o.id === "hang-short");
     expect(hang?.ok === false && hang.kind).toBe("timeout");

@@ -193,7 +193,7 @@ describe("Ollama provider", () => {
       }
       expect(err).toBeInstanceOf(LlmError);
       expect((err as LlmError).kind).toBe("remote");
-      expect((err as Error).message).toMatch(/^refusing base URL https?:\/\/(8\.8\.8\.8|1\.1\.1\.1).*is a public address\. evolve talks to local models only; set model\.allowRemote: true/);
+      expect((err as Error).message).toMatch(/^refusing base URL https?:\/\/(8\.8\.8\.8|1\.1\.1\.1).*is a public address\. evolve talks to local models only; set `model\.allowRemote: true`/);
     }
     expect(createOllamaProvider({ baseUrl: "http://8.8.8.8:11434", model: "x", allowRemote: true }).name).toBe("ollama");
     expect(createOllamaProvider({ baseUrl: "http://192.168.1.20:11434", model: "x" }).name).toBe("ollama");

@@ -229,7 +229,7 @@ describe("the budget", () => {
 });
 
 describe("evolve run composed in the engine", () => {
-  it("commits code generations, then says there is no model to tune with instead of failing (model.provider: none with --model)", async () => {
+  it("commits code generations, then says there is no model to tune with instead of failing (model.provider: none with --model naming a served model; a .gguf file would choose node-llama-cpp)", async () => {
     const ws = path.join(tmp.dir, "story");
     await initWorkspace(ws, { example: "storyteller" });
     const file = path.join(ws, "evolve.config.yaml");
@@ -237,7 +237,7 @@ describe("evolve run composed in the engine", () => {
     git(ws, "commit", "-qam", "no model");
     const done: RunSummary[] = [];
     const { evolveWorkspace } = await import("../evolution/engine.js");
-    const out = await evolveWorkspace({ dir: ws, generations: 1, candidatesPerGeneration: 4, model: { model: "x.gguf" } }, { onGenerationsDone: (s) => done.push(s) });
+    const out = await evolveWorkspace({ dir: ws, generations: 1, candidatesPerGeneration: 4, model: { model: "llama3" } }, { onGenerationsDone: (s) => done.push(s) });
     expect(done).toEqual([out.summary]);
     expect(out.tune).toEqual({ ran: false, reason: "no-model", agentCases: expect.any(Number) });
     expect(git(ws, "status", "--porcelain")).toBe("");

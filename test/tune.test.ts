@@ -15,7 +15,7 @@ import { readAttempts } from "../ledger/index.js";
 import { createSandbox } from "../sandbox/pool.js";
 import { evaluateAgent } from "../tuning/agent-eval.js";
 import { paramVariants, promptVariants, tune, type TuneReport } from "../tuning/tune.js";
-import { evolve, git, ROOT, tempDir } from "./helpers.js";
+import { evolve, fsckClean, git, ROOT, tempDir } from "./helpers.js";
 
 const MODEL = path.resolve(ROOT, "../shared/models/stories260K.gguf");
 
@@ -111,7 +111,8 @@ if (!existsSync(MODEL)) {
       expect(trailers).toMatch(/^Evolve-Model: gguf-sha256:[0-9a-f]{64}$/m);
       expect(trailers).toMatch(/^Evolve-Suite-Hash: agent:sha256:[0-9a-f]{64}$/m);
       expect(git(root, "rev-parse", "gen-1^{commit}").trim()).toBe(report.generations[0]!.commit);
-      expect(git(root, "fsck", "--strict").trim()).toBe("");
+      // Retention rewrites the attempts notes ref: the old notes commit is garbage for git gc, nothing else.
+      fsckClean(root);
     });
 
     it("keeps the rejected variants as attempts with their A/B table", async () => {
