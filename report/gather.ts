@@ -4,9 +4,9 @@
  * metrics by generation and by day. Reads only: a report never writes to the workspace.
  */
 import { commitDiff } from "../history/diff-stat.js";
-import { statsReport, toColumns } from "../interactions/index.js";
+import { statsReport } from "../interactions/index.js";
 import { firstParentLog, headBranch, readAttempts } from "../ledger/index.js";
-import { openWorkspaceStore, readCommittedConfig } from "../workspace/interactions.js";
+import { liveThresholdsOf, readCommittedConfig, readLiveWindow } from "../workspace/interactions.js";
 import { reportData, type ReportData } from "./data.js";
 
 /** Diffs are read for the newest this many generations: the page stays small on long histories. */
@@ -32,20 +32,8 @@ export async function gatherReport(o: GatherOptions): Promise<ReportData> {
   const onBranch = new Set(all.map((e) => e.commit));
   const attempts = (await readAttempts(o.root)).filter((a) => onBranch.has(a.base) && (o.since === null || Date.parse(a.at) >= o.since));
 
-  const store = await openWorkspaceStore(o.root, { create: false });
-  const window = o.since === null ? {} : { since: o.since };
-  let rows = toColumns([]);
-  let commits = new Map<number, string[]>();
-  try {
-    if (store) {
-      rows = store.metricColumns(window);
-      commits = store.servedBy(window);
-    }
-  } finally {
-    store?.close();
-  }
-  const { responseTimeMs, errorRate, userSatisfaction } = config.monitoring.alerts;
-  const thresholds = { responseTimeMs, errorRate, userSatisfaction, minSamples: config.monitoring.minSamples };
+  const { rows, commits } = await readLiveWindow(o.root, o.since);
+  const thresholds = liveThresholdsOf(config);
   const stats = (by: "generation" | "day") => statsReport(rows, { by, since: o.since, now: o.now, thresholds, tracked: config.monitoring.metrics, commits });
   return reportData({
     workspace: o.root,
@@ -57,6 +45,6 @@ export async function gatherReport(o: GatherOptions): Promise<ReportData> {
     attempts,
     byGeneration: stats("generation"),
     byDay: stats("day"),
-    thresholds: { responseTimeMs, errorRate, userSatisfaction },
+    thresholds: { responseTimeMs: thresholds.responseTimeMs, errorRate: thresholds.errorRate, userSatisfaction: thresholds.userSatisfaction },
   });
 }

@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { gitdirOf, readCommitFile } from "../ledger/index.js";
-import { openInteractionStore, type InteractionStore, type StoreOptions } from "../interactions/index.js";
+import { openInteractionStore, toColumns, type InteractionStore, type LiveThresholds, type MetricColumns, type StoreOptions } from "../interactions/index.js";
 import { parseConfig, type EvolveConfig } from "./config.js";
 import { CONFIG_FILE, WorkspaceError } from "./open.js";
 
@@ -28,4 +28,22 @@ export async function readCommittedConfig(root: string): Promise<EvolveConfig> {
   const { text } = await readCommitFile(root, "HEAD", CONFIG_FILE);
   if (text === undefined) throw new WorkspaceError(`${root}: ${CONFIG_FILE} is not committed at HEAD`);
   return parseConfig(text, CONFIG_FILE);
+}
+
+/** The completed interactions of a window (all when `since` is null) by column, and the commits that served each generation; empty when nothing was recorded. */
+export async function readLiveWindow(root: string, since: number | null): Promise<{ rows: MetricColumns; commits: Map<number, string[]> }> {
+  const store = await openWorkspaceStore(root, { create: false });
+  if (store === null) return { rows: toColumns([]), commits: new Map() };
+  const window = since === null ? {} : { since };
+  try {
+    return { rows: store.metricColumns(window), commits: store.servedBy(window) };
+  } finally {
+    store.close();
+  }
+}
+
+/** The live alert thresholds and minimum sample size the config sets. */
+export function liveThresholdsOf(config: EvolveConfig): LiveThresholds {
+  const { responseTimeMs, errorRate, userSatisfaction } = config.monitoring.alerts;
+  return { responseTimeMs, errorRate, userSatisfaction, minSamples: config.monitoring.minSamples };
 }

@@ -4,8 +4,8 @@
  * alerts against monitoring.alerts, the trend between the halves of the window, and per generation
  * the test against the latest earlier generation (live regression).
  */
-import { describeFinding, formatP, parseTimePoint, percent, statsReport, toColumns, type LiveMetrics, type Rate, type StatsGroup, type StatsReport } from "../../interactions/index.js";
-import { openWorkspaceStore, readCommittedConfig } from "../../workspace/interactions.js";
+import { describeFinding, formatP, parseTimePoint, percent, statsReport, type LiveMetrics, type Rate, type StatsGroup, type StatsReport } from "../../interactions/index.js";
+import { liveThresholdsOf, readCommittedConfig, readLiveWindow } from "../../workspace/interactions.js";
 import { c, output, table, type Out } from "../output.js";
 import { ms, when } from "./interactions.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
@@ -83,24 +83,12 @@ export async function statsCommand(flags: StatsFlags): Promise<void> {
   const since = flags.since === undefined ? null : parseTimePoint("--since", flags.since, now);
   const root = workspaceFromFlag(flags.workspace);
   const config = await readCommittedConfig(root);
-  const store = await openWorkspaceStore(root, { create: false });
-  const window = since === null ? {} : { since };
-  let rows = toColumns([]);
-  let commits = new Map<number, string[]>();
-  try {
-    if (store) {
-      rows = store.metricColumns(window);
-      commits = store.servedBy(window);
-    }
-  } finally {
-    store?.close();
-  }
-  const { responseTimeMs, errorRate, userSatisfaction } = config.monitoring.alerts;
+  const { rows, commits } = await readLiveWindow(root, since);
   const report = statsReport(rows, {
     by: flags.by ?? null,
     since,
     now,
-    thresholds: { responseTimeMs, errorRate, userSatisfaction, minSamples: config.monitoring.minSamples },
+    thresholds: liveThresholdsOf(config),
     tracked: config.monitoring.metrics,
     commits,
   });
