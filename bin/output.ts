@@ -23,6 +23,21 @@ export interface Io {
   readonly cwd: string;
   readonly stdoutIsTTY?: boolean;
   readonly stderrIsTTY?: boolean;
+  /** Colour each stream (absent: plain text, as buffers are not terminals whatever the environment says). */
+  readonly color?: { readonly stdout: boolean; readonly stderr: boolean };
+}
+
+/**
+ * Colour for one of the process's streams: NO_COLOR wins, FORCE_COLOR asks for it, otherwise only a
+ * terminal gets it. Unlike picocolors' own guess, `CI` in the environment does not turn it on: a CI
+ * log is read as plain text and scripts match its lines.
+ */
+function colorFor(isTTY: boolean): boolean {
+  const env = process.env;
+  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined && force !== "") return force !== "0" && force !== "false";
+  return isTTY && env["TERM"] !== "dumb";
 }
 
 /** The process's own streams. */
@@ -32,6 +47,7 @@ export const processIo = (): Io => ({
   cwd: process.cwd(),
   stdoutIsTTY: process.stdout.isTTY === true,
   stderrIsTTY: process.stderr.isTTY === true,
+  color: { stdout: colorFor(process.stdout.isTTY === true), stderr: colorFor(process.stderr.isTTY === true) },
 });
 
 /** One run of `main`: its streams, whether stacks are shown, and the exit code it will return. */
@@ -104,7 +120,15 @@ export function output(json: boolean): Out {
   };
 }
 
-export const c = pc;
+type Colors = ReturnType<typeof pc.createColors>;
+const plain = pc.createColors(false);
+const colored = pc.createColors(true);
+
+/** Colours for text bound for stdout, decided by the current invocation's streams (see `Io.color`). */
+export const c: Colors = new Proxy(plain, { get: (_, key: keyof Colors) => (current().io.color?.stdout === true ? colored : plain)[key] });
+
+/** Colours for text bound for stderr. */
+const cErr = (): Colors => (current().io.color?.stderr === true ? colored : plain);
 
 /**
  * The one place a failure becomes what the user sees and the exit code: an EvolveError (or a system
@@ -117,12 +141,12 @@ export function fail(error: unknown): void {
   const say = (text: string): void => inv.io.stderr(`${redact(text)}\n`);
   const system = systemError(error);
   if (error instanceof EvolveError || system !== null) {
-    say(`${pc.red("error:")} ${error instanceof EvolveError ? error.message : system}`);
+    say(`${cErr().red("error:")} ${error instanceof EvolveError ? error.message : system}`);
     if (inv.debug) say(stackOf(error));
     setExitCode(kindOf(error) === "refused" ? EXIT.input : EXIT.failed);
     return;
   }
-  say(`${pc.red("evolve failed:")} ${stackOf(error)}`);
+  say(`${cErr().red("evolve failed:")} ${stackOf(error)}`);
   setExitCode(EXIT.failed);
 }
 

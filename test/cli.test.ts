@@ -97,3 +97,38 @@ describe("evolve eval", () => {
     expect(r.stderr).toMatch(/expected a whole number/);
   });
 });
+
+describe("colour", () => {
+  // The CI that runs these tests sets CI=true, which picocolors alone takes as a reason to colour:
+  // a log read as plain text (and scripts matching "error: ...") must not get escape codes then.
+  const NO_ESC = /\u001b\[/;
+  let tmp: { dir: string; cleanup: () => void };
+  beforeAll(() => (tmp = tempDir("evolve-colour-")));
+  afterAll(() => tmp.cleanup());
+
+  it("is off when the output is not a terminal, even with CI=true in the environment", () => {
+    const r = evolve(["log"], tmp.dir, { NO_COLOR: "", CI: "true", FORCE_COLOR: "" });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: /);
+    expect(r.stderr).not.toMatch(NO_ESC);
+  });
+
+  it("is on with FORCE_COLOR, and NO_COLOR wins over it", () => {
+    expect(evolve(["log"], tmp.dir, { NO_COLOR: "", FORCE_COLOR: "1" }).stderr).toMatch(/^\u001b\[31merror:/);
+    expect(evolve(["log"], tmp.dir, { NO_COLOR: "1", FORCE_COLOR: "1" }).stderr).not.toMatch(NO_ESC);
+  });
+
+  it("is never written into buffers given to main() in process, whatever the environment", async () => {
+    const { main } = await import("../bin/main.js");
+    const io = { err: "", cwd: tmp.dir, stdout: () => {}, stderr: (t: string) => void (io.err += t) };
+    const before = process.env["FORCE_COLOR"];
+    process.env["FORCE_COLOR"] = "1";
+    try {
+      expect(await main(["log"], io)).toBe(2);
+    } finally {
+      if (before === undefined) delete process.env["FORCE_COLOR"];
+      else process.env["FORCE_COLOR"] = before;
+    }
+    expect(io.err).toMatch(/^error: /);
+  });
+});

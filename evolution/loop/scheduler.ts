@@ -46,10 +46,7 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
   const room = () => used < state.settings.perGeneration && state.counts.evaluated + pending < state.settings.budget;
   const finish = async (t: Tried): Promise<void> => {
     const judged = await approvalGate(t, base.config.safety.approvalAboveLines, state.settings);
-    if (judged.stage === "approval") {
-      state.counts.refused.approval += 1;
-      state.held.push(judged);
-    }
+    if (judged.stage === "approval") state.counts.refused.approval += 1;
     tried.push(judged);
     report(state, judged);
   };
@@ -111,6 +108,7 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
   // Back into proposal order: which sandbox run ends first (a local worker, a queue worker on
   // another machine) must not decide between equally ranked candidates or the attempts' order.
   tried.sort((a, b) => (proposed.get(a.candidate) ?? 0) - (proposed.get(b.candidate) ?? 0));
+  state.held.push(...tried.filter((t) => t.stage === "approval"));
   return { tried, exhausted };
 }
 
