@@ -3,9 +3,10 @@
  * streaming NDJSON; /api/tags lists pulled models, /api/show describes one. Structured output uses
  * Ollama's `format: <json schema>`.
  */
-import { DEFAULT_HTTP, type HttpSettings, deadline, request } from "./http.js";
+import { DEFAULT_HTTP, type HttpSettings } from "./http.js";
 import { httpCompletion, type StreamStep } from "./http-completion.js";
 import { assertResolvesLocal, parseBaseUrl } from "./local-url.js";
+import { type ProbeTarget, probeJson } from "./probe.js";
 import { type Completion, type GenerateOptions, type Health, LlmError, type ModelInfo, type Prompt, type Provider, drain, errorText } from "./provider.js";
 import { createQueue } from "./queue.js";
 
@@ -37,8 +38,80 @@ function sameModel(listed: string, wanted: string): boolean {
 
 const notPulled = (model: string): string => `model ${model} is not pulled: run \`ollama pull ${model}\``;
 
-/** Health checks and metadata look-ups should fail fast, not wait out a generation deadline. */
-const PROBE_MS = 10_000;
+async function tags(target: ProbeTarget, retries = target.http.retries): Promise<TagsModel[]> {
+  const data = (await probeJson(target, "/api/tags", undefined, retries)) as { models?: TagsModel[] };
+  return Array.isArray(data.models) ? data.models : [];
+}
+
+function requireModel(model: string | undefined): string {
+  if (!model) throw new LlmError("config", `no Ollama model chosen: set model.name in evolve.config.yaml or pass --model NAME`);
+  return model;
+}
+
+async function loadInfo(target: ProbeTarget, model: string | undefined): Promise<ModelInfo> {
+  const name = requireModel(model);
+  const entry = (await tags(target)).find((m) => sameModel(m.name, name));
+  if (!entry) throw new LlmError("model", notPulled(name));
+  const show = (await probeJson(target, "/api/show", { model: entry.name }, target.http.retries)) as { details?: Record<string, unknown>; model_info?: Record<string, unknown> };
+  const contextKey = Object.keys(show.model_info ?? {}).find((k) => k.endsWith(".context_length"));
+  const contextSize = contextKey ? Number(show.model_info?.[contextKey]) : undefined;
+  return {
+    provider: "ollama",
+    model: entry.name,
+    // The digest changes when the weights behind a tag change, so cached answers go stale with them.
+    identity: `ollama:${entry.name}@${entry.digest ?? "unknown-digest"}`,
+    ...(contextSize !== undefined && Number.isFinite(contextSize) ? { contextSize } : {}),
+    details: { baseUrl: target.root, ...(entry.size !== undefined ? { sizeBytes: entry.size } : {}), ...(show.details ?? entry.details ?? {}) },
+  };
+}
+
+/** Whether the pulled models include the chosen one. */
+function tagsHealth(listed: TagsModel[], model: string | undefined): Health {
+  if (!model) {
+    const names = listed.map((m) => m.name);
+    return { ok: false, problem: `no Ollama model chosen: set model.name in evolve.config.yaml or pass --model NAME (pulled: ${names.join(", ") || "none"})` };
+  }
+  if (!listed.some((m) => sameModel(m.name, model))) return { ok: false, problem: notPulled(model) };
+  return { ok: true };
+}
+
+function body(model: string | undefined, prompt: Prompt, options: GenerateOptions): { path: string; payload: Record<string, unknown> } {
+  const o: Record<string, unknown> = {};
+  if (options.temperature !== undefined) o.temperature = options.temperature;
+  if (options.topP !== undefined) o.top_p = options.topP;
+  if (options.maxTokens !== undefined) o.num_predict = options.maxTokens;
+  if (options.stop?.length) o.stop = options.stop;
+  if (options.seed !== undefined) o.seed = options.seed;
+  const payload: Record<string, unknown> = { model: requireModel(model), stream: true, options: o };
+  if (options.schema) payload.format = options.schema;
+  if (typeof prompt === "string") return { path: "/api/generate", payload: { ...payload, prompt } };
+  return { path: "/api/chat", payload: { ...payload, messages: prompt.map((m) => ({ role: m.role, content: m.content })) } };
+}
+
+function read(chat: boolean) {
+  return (message: unknown): StreamStep => {
+    const m = message as { error?: unknown; response?: unknown; message?: { content?: unknown }; done?: unknown; prompt_eval_count?: unknown; eval_count?: unknown };
+    if (m.error !== undefined) return { error: typeof m.error === "string" ? m.error : JSON.stringify(m.error) };
+    const text = chat ? m.message?.content : m.response;
+    const step: StreamStep = typeof text === "string" ? { text } : {};
+    if (m.done === true) {
+      step.done = true;
+      step.usage = {
+        ...(typeof m.prompt_eval_count === "number" ? { prompt: m.prompt_eval_count } : {}),
+        ...(typeof m.eval_count === "number" ? { completion: m.eval_count } : {}),
+      };
+    }
+    return step;
+  };
+}
+
+/** Ollama answers a generation for a model it does not have with 404 "model ... not found": say how to get it. */
+function notPulledError(err: unknown, model: unknown, server: string): unknown {
+  if (err instanceof LlmError && err.status === 404 && /not found/i.test(err.data.serverMessage ?? "")) {
+    return new LlmError("model", `${notPulled(String(model))} (${server} answered 404)`, { cause: err, status: 404 });
+  }
+  return err;
+}
 
 export function createOllamaProvider(settings: OllamaSettings = {}): Provider {
   const allowRemote = settings.allowRemote ?? false;
@@ -48,81 +121,11 @@ export function createOllamaProvider(settings: OllamaSettings = {}): Provider {
   const http: HttpSettings = { ...DEFAULT_HTTP, ...settings.http };
   const queue = createQueue(settings.concurrency ?? 1);
   const model = settings.model;
+  const target: ProbeTarget = { server, base, root, allowRemote, http };
   let infoMemo: Promise<ModelInfo> | null = null;
 
-  async function getJson(path: string, body?: unknown, retries = http.retries): Promise<unknown> {
-    const clock = deadline(Math.min(PROBE_MS, http.timeoutMs));
-    try {
-      await assertResolvesLocal(base, allowRemote);
-      const res = await request({ server, method: body === undefined ? "GET" : "POST", url: `${root}${path}`, body, signal: clock.signal, retries, backoffMs: http.backoffMs });
-      return await res.json();
-    } catch (err) {
-      if (clock.expired) throw new LlmError("timeout", `${server} did not answer ${path} within ${Math.min(PROBE_MS, http.timeoutMs)} ms`);
-      throw err;
-    } finally {
-      clock.dispose();
-    }
-  }
-
-  async function tags(retries?: number): Promise<TagsModel[]> {
-    const data = (await getJson("/api/tags", undefined, retries)) as { models?: TagsModel[] };
-    return Array.isArray(data.models) ? data.models : [];
-  }
-
-  function requireModel(): string {
-    if (!model) throw new LlmError("config", `no Ollama model chosen: set model.name in evolve.config.yaml or pass --model NAME`);
-    return model;
-  }
-
-  async function loadInfo(): Promise<ModelInfo> {
-    const name = requireModel();
-    const entry = (await tags()).find((m) => sameModel(m.name, name));
-    if (!entry) throw new LlmError("model", notPulled(name));
-    const show = (await getJson("/api/show", { model: entry.name })) as { details?: Record<string, unknown>; model_info?: Record<string, unknown> };
-    const contextKey = Object.keys(show.model_info ?? {}).find((k) => k.endsWith(".context_length"));
-    const contextSize = contextKey ? Number(show.model_info?.[contextKey]) : undefined;
-    return {
-      provider: "ollama",
-      model: entry.name,
-      // The digest changes when the weights behind a tag change, so cached answers go stale with them.
-      identity: `ollama:${entry.name}@${entry.digest ?? "unknown-digest"}`,
-      ...(contextSize !== undefined && Number.isFinite(contextSize) ? { contextSize } : {}),
-      details: { baseUrl: root, ...(entry.size !== undefined ? { sizeBytes: entry.size } : {}), ...(show.details ?? entry.details ?? {}) },
-    };
-  }
-
-  function body(prompt: Prompt, options: GenerateOptions): { path: string; payload: Record<string, unknown> } {
-    const o: Record<string, unknown> = {};
-    if (options.temperature !== undefined) o.temperature = options.temperature;
-    if (options.topP !== undefined) o.top_p = options.topP;
-    if (options.maxTokens !== undefined) o.num_predict = options.maxTokens;
-    if (options.stop?.length) o.stop = options.stop;
-    if (options.seed !== undefined) o.seed = options.seed;
-    const payload: Record<string, unknown> = { model: requireModel(), stream: true, options: o };
-    if (options.schema) payload.format = options.schema;
-    if (typeof prompt === "string") return { path: "/api/generate", payload: { ...payload, prompt } };
-    return { path: "/api/chat", payload: { ...payload, messages: prompt.map((m) => ({ role: m.role, content: m.content })) } };
-  }
-
-  function read(chat: boolean) {
-    return (message: unknown): StreamStep => {
-      const m = message as { error?: unknown; response?: unknown; message?: { content?: unknown }; done?: unknown; prompt_eval_count?: unknown; eval_count?: unknown };
-      if (m.error !== undefined) return { error: typeof m.error === "string" ? m.error : JSON.stringify(m.error) };
-      const text = chat ? m.message?.content : m.response;
-      const step: StreamStep = typeof text === "string" ? { text } : {};
-      if (m.done === true) {
-        step.done = true;
-        step.usage = {
-          ...(typeof m.prompt_eval_count === "number" ? { prompt: m.prompt_eval_count } : {}),
-          ...(typeof m.eval_count === "number" ? { completion: m.eval_count } : {}),
-        };
-      }
-      return step;
-    };
-  }
-
   async function* stream(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<string, Completion> {
-    const { path, payload } = body(prompt, options);
+    const { path, payload } = body(model, prompt, options);
     try {
       return yield* httpCompletion({
         server,
@@ -137,17 +140,14 @@ export function createOllamaProvider(settings: OllamaSettings = {}): Provider {
         queue,
       });
     } catch (err) {
-      if (err instanceof LlmError && err.status === 404 && /not found/i.test(err.data.serverMessage ?? "")) {
-        throw new LlmError("model", `${notPulled(String(payload.model))} (${server} answered 404)`, { cause: err, status: 404 });
-      }
-      throw err;
+      throw notPulledError(err, payload.model, server);
     }
   }
 
   return {
     name: "ollama",
     info() {
-      infoMemo ??= loadInfo().catch((err: unknown) => {
+      infoMemo ??= loadInfo(target, model).catch((err: unknown) => {
         infoMemo = null; // a server started later, or a model pulled later, should be seen
         throw err;
       });
@@ -156,21 +156,16 @@ export function createOllamaProvider(settings: OllamaSettings = {}): Provider {
     async health(): Promise<Health> {
       let listed: TagsModel[];
       try {
-        listed = await tags(0);
+        listed = await tags(target, 0);
       } catch (err) {
         return { ok: false, problem: errorText(err) };
       }
-      if (!model) {
-        const names = listed.map((m) => m.name);
-        return { ok: false, problem: `no Ollama model chosen: set model.name in evolve.config.yaml or pass --model NAME (pulled: ${names.join(", ") || "none"})` };
-      }
-      if (!listed.some((m) => sameModel(m.name, model))) return { ok: false, problem: notPulled(model) };
-      return { ok: true };
+      return tagsHealth(listed, model);
     },
     stream,
     complete: (prompt, options) => drain(stream(prompt, options)),
     async listModels() {
-      return (await tags(0)).map((m) => m.name);
+      return (await tags(target, 0)).map((m) => m.name);
     },
     async close() {
       // Nothing held open: fetch keeps no connection we own.

@@ -3,9 +3,10 @@
  * server): /v1/chat/completions streamed as server-sent events ending in `data: [DONE]`, /v1/models
  * for the served models. Structured output uses `response_format: { type: "json_schema", ... }`.
  */
-import { DEFAULT_HTTP, type HttpSettings, deadline, request } from "./http.js";
+import { DEFAULT_HTTP, type HttpSettings } from "./http.js";
 import { httpCompletion, type StreamStep } from "./http-completion.js";
 import { assertResolvesLocal, parseBaseUrl } from "./local-url.js";
+import { type ProbeTarget, probeJson } from "./probe.js";
 import { type ChatMessage, type Completion, type GenerateOptions, type Health, LlmError, type ModelInfo, type Prompt, type Provider, drain, errorText } from "./provider.js";
 import { createQueue } from "./queue.js";
 
@@ -33,7 +34,76 @@ interface ServedModel {
   [key: string]: unknown;
 }
 
-const PROBE_MS = 10_000;
+/** The served models of a /models answer; entries without an id are skipped. */
+function servedModels(answer: unknown): ServedModel[] {
+  const data = answer as { data?: ServedModel[] };
+  return Array.isArray(data.data) ? data.data.filter((m) => typeof m?.id === "string") : [];
+}
+
+/** The model `wanted` names, or the only one served when none is named. */
+function pick(served: ServedModel[], wanted: string | undefined, server: string): ServedModel {
+  const ids = served.map((m) => m.id).join(", ") || "none";
+  if (wanted) {
+    const found = served.find((m) => m.id === wanted);
+    if (!found) throw new LlmError("model", `model ${wanted} is not served by ${server} (served: ${ids}); load it in the server or pass --model with one of those`);
+    return found;
+  }
+  if (served.length === 1 && served[0]) return served[0];
+  throw new LlmError("config", `no model chosen for ${server}: set model.name in evolve.config.yaml or pass --model (served: ${ids})`);
+}
+
+function payload(modelId: string, prompt: Prompt, options: GenerateOptions): Record<string, unknown> {
+  const messages: readonly ChatMessage[] = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
+  const p: Record<string, unknown> = {
+    model: modelId,
+    messages: messages.map((m) => ({ role: m.role, content: m.content })),
+    stream: true,
+    // Token counts come in a last chunk; servers that do not know the option ignore it.
+    stream_options: { include_usage: true },
+  };
+  if (options.temperature !== undefined) p.temperature = options.temperature;
+  if (options.topP !== undefined) p.top_p = options.topP;
+  if (options.maxTokens !== undefined) p.max_tokens = options.maxTokens;
+  if (options.stop?.length) p.stop = options.stop;
+  if (options.seed !== undefined) p.seed = options.seed;
+  if (options.schema) p.response_format = { type: "json_schema", json_schema: { name: "output", schema: options.schema, strict: true } };
+  return p;
+}
+
+function read(message: unknown): StreamStep {
+  const m = message as {
+    error?: unknown;
+    choices?: Array<{ delta?: { content?: unknown }; finish_reason?: unknown }>;
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+  };
+  if (m.error !== undefined && m.error !== null) {
+    const e = m.error as { message?: unknown };
+    return { error: typeof e.message === "string" ? e.message : typeof m.error === "string" ? m.error : JSON.stringify(m.error) };
+  }
+  const choice = m.choices?.[0];
+  const step: StreamStep = {};
+  if (typeof choice?.delta?.content === "string") step.text = choice.delta.content;
+  if (choice?.finish_reason) step.whole = true;
+  if (m.usage) {
+    step.usage = {
+      ...(typeof m.usage.prompt_tokens === "number" ? { prompt: m.usage.prompt_tokens } : {}),
+      ...(typeof m.usage.completion_tokens === "number" ? { completion: m.usage.completion_tokens } : {}),
+    };
+  }
+  return step;
+}
+
+function modelInfo(m: ServedModel, root: string): ModelInfo {
+  const { id, owned_by, max_model_len } = m;
+  return {
+    provider: "openai",
+    model: id,
+    // These servers publish no weight digest: the identity cannot notice new weights under an old name.
+    identity: `openai:${root}#${id}`,
+    ...(typeof max_model_len === "number" ? { contextSize: max_model_len } : {}),
+    details: { baseUrl: root, ...(owned_by !== undefined ? { ownedBy: owned_by } : {}) },
+  };
+}
 
 export function createOpenAiProvider(settings: OpenAiSettings = {}): Provider {
   const allowRemote = settings.allowRemote ?? false;
@@ -43,82 +113,17 @@ export function createOpenAiProvider(settings: OpenAiSettings = {}): Provider {
   const http: HttpSettings = { ...DEFAULT_HTTP, ...settings.http };
   const queue = createQueue(settings.concurrency ?? 1);
   const headers: Record<string, string> = settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {};
+  const target: ProbeTarget = { server, base, root, allowRemote, http, headers };
   let chosen: Promise<ServedModel> | null = null;
 
-  async function models(retries = http.retries): Promise<ServedModel[]> {
-    const timeoutMs = Math.min(PROBE_MS, http.timeoutMs);
-    const clock = deadline(timeoutMs);
-    try {
-      await assertResolvesLocal(base, allowRemote);
-      const res = await request({ server, method: "GET", url: `${root}/models`, headers, signal: clock.signal, retries, backoffMs: http.backoffMs });
-      const data = (await res.json()) as { data?: ServedModel[] };
-      return Array.isArray(data.data) ? data.data.filter((m) => typeof m?.id === "string") : [];
-    } catch (err) {
-      if (clock.expired) throw new LlmError("timeout", `${server} did not answer /models within ${timeoutMs} ms`);
-      throw err;
-    } finally {
-      clock.dispose();
-    }
-  }
-
-  function pick(served: ServedModel[]): ServedModel {
-    const ids = served.map((m) => m.id).join(", ") || "none";
-    if (settings.model) {
-      const found = served.find((m) => m.id === settings.model);
-      if (!found) throw new LlmError("model", `model ${settings.model} is not served by ${server} (served: ${ids}); load it in the server or pass --model with one of those`);
-      return found;
-    }
-    if (served.length === 1 && served[0]) return served[0];
-    throw new LlmError("config", `no model chosen for ${server}: set model.name in evolve.config.yaml or pass --model (served: ${ids})`);
-  }
+  const models = async (retries = http.retries): Promise<ServedModel[]> => servedModels(await probeJson(target, "/models", undefined, retries));
 
   function model(): Promise<ServedModel> {
-    chosen ??= models().then(pick);
+    chosen ??= models().then((served) => pick(served, settings.model, server));
     chosen.catch(() => {
       chosen = null; // a server started later, or a model loaded later, should be seen
     });
     return chosen;
-  }
-
-  function payload(modelId: string, prompt: Prompt, options: GenerateOptions): Record<string, unknown> {
-    const messages: readonly ChatMessage[] = typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-    const p: Record<string, unknown> = {
-      model: modelId,
-      messages: messages.map((m) => ({ role: m.role, content: m.content })),
-      stream: true,
-      // Token counts come in a last chunk; servers that do not know the option ignore it.
-      stream_options: { include_usage: true },
-    };
-    if (options.temperature !== undefined) p.temperature = options.temperature;
-    if (options.topP !== undefined) p.top_p = options.topP;
-    if (options.maxTokens !== undefined) p.max_tokens = options.maxTokens;
-    if (options.stop?.length) p.stop = options.stop;
-    if (options.seed !== undefined) p.seed = options.seed;
-    if (options.schema) p.response_format = { type: "json_schema", json_schema: { name: "output", schema: options.schema, strict: true } };
-    return p;
-  }
-
-  function read(message: unknown): StreamStep {
-    const m = message as {
-      error?: unknown;
-      choices?: Array<{ delta?: { content?: unknown }; finish_reason?: unknown }>;
-      usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
-    };
-    if (m.error !== undefined && m.error !== null) {
-      const e = m.error as { message?: unknown };
-      return { error: typeof e.message === "string" ? e.message : typeof m.error === "string" ? m.error : JSON.stringify(m.error) };
-    }
-    const choice = m.choices?.[0];
-    const step: StreamStep = {};
-    if (typeof choice?.delta?.content === "string") step.text = choice.delta.content;
-    if (choice?.finish_reason) step.whole = true;
-    if (m.usage) {
-      step.usage = {
-        ...(typeof m.usage.prompt_tokens === "number" ? { prompt: m.usage.prompt_tokens } : {}),
-        ...(typeof m.usage.completion_tokens === "number" ? { completion: m.usage.completion_tokens } : {}),
-      };
-    }
-    return step;
   }
 
   async function* stream(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<string, Completion> {
@@ -141,26 +146,11 @@ export function createOpenAiProvider(settings: OpenAiSettings = {}): Provider {
   return {
     name: "openai",
     async info(): Promise<ModelInfo> {
-      const m = await model();
-      const { id, owned_by, max_model_len } = m;
-      return {
-        provider: "openai",
-        model: id,
-        // These servers publish no weight digest: the identity cannot notice new weights under an old name.
-        identity: `openai:${root}#${id}`,
-        ...(typeof max_model_len === "number" ? { contextSize: max_model_len } : {}),
-        details: { baseUrl: root, ...(owned_by !== undefined ? { ownedBy: owned_by } : {}) },
-      };
+      return modelInfo(await model(), root);
     },
     async health(): Promise<Health> {
-      let served: ServedModel[];
       try {
-        served = await models(0);
-      } catch (err) {
-        return { ok: false, problem: errorText(err) };
-      }
-      try {
-        pick(served);
+        pick(await models(0), settings.model, server);
       } catch (err) {
         return { ok: false, problem: errorText(err) };
       }
