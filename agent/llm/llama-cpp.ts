@@ -12,7 +12,7 @@ import path from "node:path";
 import type { ChatHistoryItem, Llama, LlamaCompletion, LlamaContext, LlamaContextSequence, LlamaGrammar, LlamaModel, LlamaText } from "node-llama-cpp";
 import { deadline } from "./http.js";
 import { type ChatMessage, type Completion, type GenerateOptions, type Health, LlmError, type ModelInfo, type Prompt, type Provider, drain, errorText } from "./provider.js";
-import { createQueue } from "./queue.js";
+import { type Queue, createQueue } from "./queue.js";
 
 export interface LlamaCppSettings {
   /** Path of the .gguf file. */
@@ -71,137 +71,188 @@ async function fileProblem(file: string): Promise<string | null> {
   }
 }
 
+async function loadModel(file: string, threads: number, contextSize: number | undefined): Promise<Loaded> {
+  const problem = await fileProblem(file);
+  // A file that is missing or not a file is a setting to fix (--model, model.name): refused, exit 2.
+  if (problem) throw new LlmError("config", problem);
+  const { lib, llama } = await sharedLlama();
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath: file });
+  } catch (err) {
+    throw new LlmError("model", `cannot load model file ${file}: ${errorText(err)}`, { cause: err });
+  }
+  const context = await model.createContext({ threads, contextSize: contextSize ?? Math.min(model.trainContextSize, 4096) });
+  const sequence = context.getSequence();
+  const completion = new lib.LlamaCompletion({ contextSequence: sequence });
+  return { lib, llama, model, context, sequence, completion, grammars: new Map() };
+}
+
+function grammar(l: Loaded, schema: object): Promise<LlamaGrammar> {
+  const key = JSON.stringify(schema);
+  let g = l.grammars.get(key);
+  if (!g) {
+    g = l.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]).catch((err: unknown) => {
+      l.grammars.delete(key);
+      throw new LlmError("config", `node-llama-cpp cannot turn this JSON schema into a grammar: ${errorText(err)}`, { cause: err });
+    });
+    l.grammars.set(key, g);
+  }
+  return g;
+}
+
+/** A conversation as the model's chat template renders it, with the template's own stop strings. */
+function chatInput(l: Loaded, messages: readonly ChatMessage[]): { input: LlamaText; stops: LlamaText[] } {
+  const history: ChatHistoryItem[] = messages.map((m) =>
+    m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
+  );
+  // An empty model turn makes the template end with the assistant's opening.
+  if (messages.at(-1)?.role !== "assistant") history.push({ type: "model", response: [] });
+  const state = l.lib.resolveChatWrapper(l.model).generateContextState({ chatHistory: history });
+  return { input: state.contextText, stops: [...state.stopGenerationTriggers] };
+}
+
+type CompletionOptions = NonNullable<Parameters<LlamaCompletion["generateCompletionWithMeta"]>[1]>;
+
+/** The caller's options in node-llama-cpp's terms; unset ones are left to its defaults. */
+function completionOptions(options: GenerateOptions, g: LlamaGrammar | undefined, stops: LlamaText[], signal: AbortSignal, onTextChunk: (chunk: string) => void): CompletionOptions {
+  return {
+    signal,
+    ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+    ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+    ...(options.topP !== undefined ? { topP: options.topP } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(g ? { grammar: g } : {}),
+    ...(options.stop?.length || stops.length ? { customStopTriggers: [...(options.stop ?? []), ...stops] } : {}),
+    onTextChunk,
+  };
+}
+
+/** Chunks pushed by node-llama-cpp's callback, pulled by an async iterator until `end()`. */
+function chunkChannel(): { push: (chunk: string) => void; end: () => void; chunks(): AsyncGenerator<string> } {
+  const pending: string[] = [];
+  let wake: (() => void) | null = null;
+  let finished = false;
+  return {
+    push: (chunk) => {
+      pending.push(chunk);
+      wake?.();
+    },
+    end: () => {
+      finished = true;
+      wake?.();
+    },
+    async *chunks() {
+      for (;;) {
+        const chunk = pending.shift();
+        if (chunk !== undefined) {
+          yield chunk;
+          continue;
+        }
+        if (finished) return;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    },
+  };
+}
+
+/** What a generation needs from its provider: the serialising queue, the loaded model, and the defaults. */
+interface LlamaRunner {
+  file: string;
+  timeoutMs: number;
+  queue: Queue;
+  loaded(): Promise<Loaded>;
+}
+
+async function* generate(run: LlamaRunner, prompt: Prompt, options: GenerateOptions): AsyncGenerator<string, Completion> {
+  const release = await run.queue.acquire(options.signal);
+  const limit = options.timeoutMs ?? run.timeoutMs;
+  const clock = deadline(limit, options.signal);
+  let running: Promise<void> | null = null;
+  let count = 0;
+  try {
+    const l = await run.loaded();
+    await l.sequence.clearHistory();
+    const { input, stops } = typeof prompt === "string" ? { input: prompt, stops: [] as LlamaText[] } : chatInput(l, prompt);
+    const g = options.schema ? await grammar(l, options.schema) : undefined;
+    const before = l.sequence.tokenMeter.getState();
+    const start = performance.now();
+    let firstTokenMs: number | null = null;
+    let failure: unknown = null;
+    let text = "";
+    const channel = chunkChannel();
+    running = l.completion
+      .generateCompletionWithMeta(input, completionOptions(options, g, stops, clock.signal, channel.push))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          failure = err;
+        },
+      )
+      .finally(channel.end);
+    for await (const chunk of channel.chunks()) {
+      if (!chunk) continue;
+      count++;
+      text += chunk;
+      firstTokenMs ??= performance.now() - start;
+      yield chunk;
+    }
+    if (failure !== null) throw failure;
+    const used = l.sequence.tokenMeter.diff(before);
+    return { text, tokens: { prompt: used.usedInputTokens, completion: used.usedOutputTokens }, ms: performance.now() - start, firstTokenMs, cached: false };
+  } catch (err) {
+    if (clock.expired) throw new LlmError("timeout", `node-llama-cpp (${path.basename(run.file)}) did not finish within ${limit} ms (timeoutMs); it had produced ${count} chunks`);
+    throw err;
+  } finally {
+    clock.dispose(); // stops a generation the consumer walked away from
+    await running; // the sequence is free only once llama.cpp has stopped
+    release();
+  }
+}
+
+function modelInfo(l: Loaded, file: string, identity: string, threads: number): ModelInfo {
+  const meta = l.model.fileInfo.metadata as { general?: { architecture?: unknown; name?: unknown } };
+  return {
+    provider: "node-llama-cpp",
+    model: file,
+    identity,
+    contextSize: l.context.contextSize,
+    details: {
+      path: file,
+      sizeBytes: l.model.size,
+      architecture: meta.general?.architecture,
+      trainContextSize: l.model.trainContextSize,
+      threads,
+    },
+  };
+}
+
+async function unload(l: Loaded): Promise<void> {
+  l.completion.dispose();
+  await l.context.dispose();
+  await l.model.dispose();
+}
+
 export function createLlamaCppProvider(settings: LlamaCppSettings): Provider {
   const file = path.resolve(settings.modelPath);
   const threads = settings.threads ?? 1;
-  const timeoutMs = settings.timeoutMs ?? 300_000;
   const queue = createQueue(1); // one sequence: concurrent calls would interleave its state
   let loading: Promise<Loaded> | null = null;
   let identity: Promise<string> | null = null;
 
-  async function load(): Promise<Loaded> {
-    const problem = await fileProblem(file);
-    // A file that is missing or not a file is a setting to fix (--model, model.name): refused, exit 2.
-    if (problem) throw new LlmError("config", problem);
-    const { lib, llama } = await sharedLlama();
-    let model: LlamaModel;
-    try {
-      model = await llama.loadModel({ modelPath: file });
-    } catch (err) {
-      throw new LlmError("model", `cannot load model file ${file}: ${errorText(err)}`, { cause: err });
-    }
-    const contextSize = settings.contextSize ?? Math.min(model.trainContextSize, 4096);
-    const context = await model.createContext({ threads, contextSize });
-    const sequence = context.getSequence();
-    const completion = new lib.LlamaCompletion({ contextSequence: sequence });
-    return { lib, llama, model, context, sequence, completion, grammars: new Map() };
-  }
-
   function loaded(): Promise<Loaded> {
-    loading ??= load();
+    loading ??= loadModel(file, threads, settings.contextSize);
     loading.catch(() => {
       loading = null; // the file may appear later
     });
     return loading;
   }
 
-  function grammar(l: Loaded, schema: object): Promise<LlamaGrammar> {
-    const key = JSON.stringify(schema);
-    let g = l.grammars.get(key);
-    if (!g) {
-      g = l.llama.createGrammarForJsonSchema(schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]).catch((err: unknown) => {
-        l.grammars.delete(key);
-        throw new LlmError("config", `node-llama-cpp cannot turn this JSON schema into a grammar: ${errorText(err)}`, { cause: err });
-      });
-      l.grammars.set(key, g);
-    }
-    return g;
-  }
-
-  /** A conversation as the model's chat template renders it, with the template's own stop strings. */
-  function chatInput(l: Loaded, messages: readonly ChatMessage[]): { input: LlamaText; stops: LlamaText[] } {
-    const history: ChatHistoryItem[] = messages.map((m) =>
-      m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
-    );
-    // An empty model turn makes the template end with the assistant's opening.
-    if (messages.at(-1)?.role !== "assistant") history.push({ type: "model", response: [] });
-    const state = l.lib.resolveChatWrapper(l.model).generateContextState({ chatHistory: history });
-    return { input: state.contextText, stops: [...state.stopGenerationTriggers] };
-  }
-
-  async function* stream(prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<string, Completion> {
-    const release = await queue.acquire(options.signal);
-    const limit = options.timeoutMs ?? timeoutMs;
-    const clock = deadline(limit, options.signal);
-    let running: Promise<void> | null = null;
-    let count = 0;
-    try {
-      const l = await loaded();
-      await l.sequence.clearHistory();
-      const { input, stops } = typeof prompt === "string" ? { input: prompt, stops: [] as LlamaText[] } : chatInput(l, prompt);
-      const g = options.schema ? await grammar(l, options.schema) : undefined;
-      const before = l.sequence.tokenMeter.getState();
-      const start = performance.now();
-      let firstTokenMs: number | null = null;
-      const pending: string[] = [];
-      let wake: (() => void) | null = null;
-      let finished = false;
-      let failure: unknown = null;
-      let text = "";
-
-      running = l.completion
-        .generateCompletionWithMeta(input, {
-          signal: clock.signal,
-          ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-          ...(options.topP !== undefined ? { topP: options.topP } : {}),
-          ...(options.seed !== undefined ? { seed: options.seed } : {}),
-          ...(g ? { grammar: g } : {}),
-          ...(options.stop?.length || stops.length ? { customStopTriggers: [...(options.stop ?? []), ...stops] } : {}),
-          onTextChunk: (chunk) => {
-            pending.push(chunk);
-            wake?.();
-          },
-        })
-        .then(
-          () => undefined,
-          (err: unknown) => {
-            failure = err;
-          },
-        )
-        .finally(() => {
-          finished = true;
-          wake?.();
-        });
-
-      for (;;) {
-        const chunk = pending.shift();
-        if (chunk !== undefined) {
-          if (!chunk) continue;
-          count++;
-          text += chunk;
-          firstTokenMs ??= performance.now() - start;
-          yield chunk;
-          continue;
-        }
-        if (finished) break;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = null;
-      }
-      if (failure !== null) throw failure;
-      const used = l.sequence.tokenMeter.diff(before);
-      return { text, tokens: { prompt: used.usedInputTokens, completion: used.usedOutputTokens }, ms: performance.now() - start, firstTokenMs, cached: false };
-    } catch (err) {
-      if (clock.expired) throw new LlmError("timeout", `node-llama-cpp (${path.basename(file)}) did not finish within ${limit} ms (timeoutMs); it had produced ${count} chunks`);
-      throw err;
-    } finally {
-      clock.dispose(); // stops a generation the consumer walked away from
-      await running; // the sequence is free only once llama.cpp has stopped
-      release();
-    }
-  }
+  const runner: LlamaRunner = { file, timeoutMs: settings.timeoutMs ?? 300_000, queue, loaded };
+  const stream = (prompt: Prompt, options: GenerateOptions = {}): AsyncGenerator<string, Completion> => generate(runner, prompt, options);
 
   return {
     name: "node-llama-cpp",
@@ -211,20 +262,7 @@ export function createLlamaCppProvider(settings: LlamaCppSettings): Provider {
         identity = null;
       });
       const l = await loaded();
-      const meta = l.model.fileInfo.metadata as { general?: { architecture?: unknown; name?: unknown } };
-      return {
-        provider: "node-llama-cpp",
-        model: file,
-        identity: await identity,
-        contextSize: l.context.contextSize,
-        details: {
-          path: file,
-          sizeBytes: l.model.size,
-          architecture: meta.general?.architecture,
-          trainContextSize: l.model.trainContextSize,
-          threads,
-        },
-      };
+      return modelInfo(l, file, await identity, threads);
     },
     async health(): Promise<Health> {
       const problem = await fileProblem(file);
@@ -243,11 +281,7 @@ export function createLlamaCppProvider(settings: LlamaCppSettings): Provider {
       try {
         const l = await loading?.catch(() => null);
         loading = null;
-        if (l) {
-          l.completion.dispose();
-          await l.context.dispose();
-          await l.model.dispose();
-        }
+        if (l) await unload(l);
       } finally {
         release();
       }
