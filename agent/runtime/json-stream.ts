@@ -13,92 +13,110 @@ export interface FieldStream {
 
 const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", '"': '"', "\\": "\\", "/": "/" };
 
+/** Where the scan stands between chunks. */
+interface ScanState {
+  stack: ("{" | "[")[];
+  inString: boolean;
+  isKey: boolean;
+  emitting: boolean;
+  expectKey: boolean;
+  key: string;
+  lastKey: string;
+  escape: string | null; // null: not in an escape; "" after "\"; "uXXXX" while reading hex
+  highSurrogate: string;
+  started: boolean;
+}
+
+function decoded(s: ScanState, ch: string): string {
+  // A lone high surrogate waits for its pair, so no chunk ever ends in half a character.
+  const code = ch.charCodeAt(0);
+  if (ch.length === 1 && code >= 0xd800 && code <= 0xdbff) {
+    s.highSurrogate = ch;
+    return "";
+  }
+  const out = s.highSurrogate + ch;
+  s.highSurrogate = "";
+  return out;
+}
+
+/** The character an escape sequence stands for once `ch` completes it, else null. */
+function escaped(s: ScanState, escape: string, ch: string): string | null {
+  if (escape === "") {
+    if (ch === "u") {
+      s.escape = "u";
+      return null;
+    }
+    s.escape = null;
+    return SIMPLE_ESCAPES[ch] ?? ch;
+  }
+  const hex = escape + ch;
+  if (hex.length !== 5) {
+    s.escape = hex;
+    return null;
+  }
+  s.escape = null;
+  return String.fromCharCode(Number.parseInt(hex.slice(1), 16));
+}
+
+/** One character inside a string; returns what it adds to the watched value's output. */
+function stringChar(s: ScanState, ch: string): string {
+  let char: string | null = null;
+  if (s.escape !== null) char = escaped(s, s.escape, ch);
+  else if (ch === "\\") s.escape = "";
+  else if (ch === '"') {
+    s.inString = false;
+    if (s.isKey && s.stack.length === 1) s.lastKey = s.key;
+    s.emitting = false;
+    return "";
+  } else char = ch;
+  if (char === null) return "";
+  if (s.isKey) s.key += char;
+  else if (s.emitting) return decoded(s, char);
+  return "";
+}
+
+/** One character outside strings: nesting, and whether the next string is a key. */
+function structuralChar(s: ScanState, ch: string, field: string): void {
+  const top = s.stack.at(-1);
+  switch (ch) {
+    case '"':
+      s.inString = true;
+      s.isKey = top === "{" && s.expectKey;
+      s.key = "";
+      s.emitting = !s.isKey && s.stack.length === 1 && top === "{" && s.lastKey === field;
+      if (s.emitting) s.started = true;
+      break;
+    case "{":
+    case "[":
+      s.stack.push(ch);
+      s.expectKey = ch === "{";
+      break;
+    case "}":
+    case "]":
+      s.stack.pop();
+      s.expectKey = false;
+      break;
+    case ",":
+      s.expectKey = top === "{";
+      break;
+    case ":":
+      s.expectKey = false;
+      break;
+  }
+}
+
 /** Watches the root object's string property `field` (default "text"). */
 export function fieldStream(field = "text"): FieldStream {
-  const stack: ("{" | "[")[] = [];
-  let inString = false;
-  let isKey = false;
-  let emitting = false;
-  let expectKey = false;
-  let key = "";
-  let lastKey = "";
-  let escape: string | null = null; // null: not in an escape; "" after "\"; "uXXXX" while reading hex
-  let highSurrogate = "";
-  let started = false;
-
-  function decoded(ch: string): string {
-    // A lone high surrogate waits for its pair, so no chunk ever ends in half a character.
-    const code = ch.charCodeAt(0);
-    if (ch.length === 1 && code >= 0xd800 && code <= 0xdbff) {
-      highSurrogate = ch;
-      return "";
-    }
-    const out = highSurrogate + ch;
-    highSurrogate = "";
-    return out;
-  }
-
+  const s: ScanState = { stack: [], inString: false, isKey: false, emitting: false, expectKey: false, key: "", lastKey: "", escape: null, highSurrogate: "", started: false };
   return {
     get started() {
-      return started;
+      return s.started;
     },
     push(chunk: string): string {
       let out = "";
       for (const ch of chunk) {
-        if (inString) {
-          let char: string | null = null;
-          if (escape !== null) {
-            if (escape === "") {
-              if (ch === "u") escape = "u";
-              else {
-                char = SIMPLE_ESCAPES[ch] ?? ch;
-                escape = null;
-              }
-            } else {
-              escape += ch;
-              if (escape.length === 5) {
-                char = String.fromCharCode(Number.parseInt(escape.slice(1), 16));
-                escape = null;
-              }
-            }
-          } else if (ch === "\\") escape = "";
-          else if (ch === '"') {
-            inString = false;
-            if (isKey && stack.length === 1) lastKey = key;
-            emitting = false;
-            continue;
-          } else char = ch;
-          if (char === null) continue;
-          if (isKey) key += char;
-          else if (emitting) out += decoded(char);
-          continue;
-        }
-        const top = stack.at(-1);
-        switch (ch) {
-          case '"':
-            inString = true;
-            isKey = top === "{" && expectKey;
-            key = "";
-            emitting = !isKey && stack.length === 1 && top === "{" && lastKey === field;
-            if (emitting) started = true;
-            break;
-          case "{":
-          case "[":
-            stack.push(ch);
-            expectKey = ch === "{";
-            break;
-          case "}":
-          case "]":
-            stack.pop();
-            expectKey = false;
-            break;
-          case ",":
-            expectKey = top === "{";
-            break;
-          case ":":
-            expectKey = false;
-            break;
-        }
+        if (s.inString) out += stringChar(s, ch);
+        else structuralChar(s, ch, field);
       }
       return out;
     },
