@@ -14,7 +14,7 @@ import { type ChatMessage, type Completion, type Provider, errorText } from "../
 import { buildBundle } from "../../sandbox/build.js";
 import type { FailureKind, Sandbox } from "../../sandbox/pool.js";
 import { toolCatalogue, type ToolSpec } from "./catalogue.js";
-import { decisionSchema, parseDecision } from "./decision.js";
+import { type Decision, decisionSchema, parseDecision } from "./decision.js";
 import { fieldStream } from "./json-stream.js";
 import { agentParams, readParamsJson, type AgentParams } from "./params.js";
 import { refusalMessage, systemPrompt, toolResultMessage } from "./prompt.js";
@@ -127,6 +127,57 @@ async function consume(gen: AsyncGenerator<string, Completion>, onChunk: (chunk:
   }
 }
 
+/** One model reply; the answer text it carries is handed to `onToken` as it is generated. */
+async function modelReply(o: RunAgentOptions, params: AgentParams, messages: ChatMessage[], schema: Record<string, unknown>): Promise<{ completion: Completion; raw: string; streamed: string; started: boolean }> {
+  const { temperature, topP, maxTokens, seed } = params;
+  const watch = fieldStream("text");
+  let raw = "";
+  let streamed = "";
+  const completion = await consume(
+    o.provider.stream(messages, {
+      schema,
+      temperature,
+      maxTokens,
+      ...(topP !== undefined ? { topP } : {}),
+      ...(seed !== undefined ? { seed } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    }),
+    (chunk) => {
+      raw += chunk;
+      const text = watch.push(chunk);
+      if (text) {
+        streamed += text;
+        o.onToken?.(text);
+      }
+    },
+  );
+  return { completion, raw, streamed, started: watch.started };
+}
+
+/** Runs a tool call in the sandbox: the step and the message for the model, or why the sandbox could not run it. */
+async function toolStep(
+  o: RunAgentOptions,
+  code: string,
+  d: Extract<Decision, { action: "tool" }>,
+  step: number,
+  nextIsLast: boolean,
+): Promise<{ step: AgentStep; message: ChatMessage } | { failed: string }> {
+  const call = `${d.tool}(${d.args.map((a) => showValue(a, 200)).join(", ")})`;
+  let outcome;
+  try {
+    [outcome] = await o.sandbox.run(code, [{ id: `step-${step}`, tool: d.tool, args: d.args }]);
+  } catch (err) {
+    return { failed: `the sandbox failed running ${call}: ${errorText(err)}` };
+  }
+  if (!outcome) return { failed: `the sandbox returned no outcome for ${call}` };
+  if (outcome.ok) {
+    const shown = showValue(outcome.output);
+    return { step: { kind: "tool", tool: d.tool, args: d.args, ok: true, output: outcome.output, shown, ms: outcome.ms }, message: toolResultMessage(call, shown, nextIsLast) };
+  }
+  const shown = `an error (${outcome.kind}): ${outcome.error}`;
+  return { step: { kind: "tool", tool: d.tool, args: d.args, ok: false, failure: outcome.kind, error: outcome.error, shown, ms: outcome.ms }, message: toolResultMessage(call, shown, nextIsLast) };
+}
+
 export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
   let agent = o.agent;
   if (!agent) {
@@ -135,7 +186,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
   }
   const maxSteps = o.maxSteps ?? agent.params.maxSteps;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new Error(`runAgent: maxSteps must be a whole number >= 1, got ${maxSteps}`);
-  const { temperature, topP, maxTokens, seed } = agent.params;
+  const { maxTokens } = agent.params;
   const system = systemPrompt({ files: agent.files, config: agent.config, tools: agent.tools, request: o.request, params: agent.paramsData, ...(o.context !== undefined ? { context: o.context } : {}) });
   const messages: ChatMessage[] = [{ role: "system", content: system }, ...(o.history ?? []), { role: "user", content: o.request }];
   const steps: AgentStep[] = [];
@@ -151,27 +202,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
     const last = step === maxSteps;
     const nextIsLast = step + 1 === maxSteps;
     const schema = decisionSchema(agent.tools, last);
-    const watch = fieldStream("text");
-    let raw = "";
-    let streamed = "";
-    const completion = await consume(
-      o.provider.stream(messages, {
-        schema,
-        temperature,
-        maxTokens,
-        ...(topP !== undefined ? { topP } : {}),
-        ...(seed !== undefined ? { seed } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      }),
-      (chunk) => {
-        raw += chunk;
-        const text = watch.push(chunk);
-        if (text) {
-          streamed += text;
-          o.onToken?.(text);
-        }
-      },
-    );
+    const { completion, raw, streamed, started } = await modelReply(o, agent.params, messages, schema);
     tokens.prompt += completion.tokens.prompt;
     tokens.completion += completion.tokens.completion;
     modelMs += completion.ms;
@@ -181,7 +212,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
       const cut = completion.tokens.completion >= maxTokens ? ` (the reply stopped at maxTokens = ${maxTokens})` : "";
       record({ kind: "refused", reason: parsed.reason + cut, raw });
       // Text already shown cannot be taken back: a broken answer ends the run rather than being retried.
-      if (watch.started) return end("broke-off", null, `the answer broke off: ${parsed.reason}${cut}`);
+      if (started) return end("broke-off", null, `the answer broke off: ${parsed.reason}${cut}`);
       if (last) return end("max-steps", null, `no valid reply within ${maxSteps} step(s): ${parsed.reason}${cut}`);
       messages.push(refusalMessage(parsed.reason, nextIsLast));
       continue;
@@ -194,23 +225,10 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentResult> {
       record({ kind: "answer", text: d.text });
       return end("answer", d.text);
     }
-    const call = `${d.tool}(${d.args.map((a) => showValue(a, 200)).join(", ")})`;
-    let outcome;
-    try {
-      [outcome] = await o.sandbox.run(agent.code, [{ id: `step-${step}`, tool: d.tool, args: d.args }]);
-    } catch (err) {
-      return end("sandbox", null, `the sandbox failed running ${call}: ${errorText(err)}`);
-    }
-    if (!outcome) return end("sandbox", null, `the sandbox returned no outcome for ${call}`);
-    if (outcome.ok) {
-      const shown = showValue(outcome.output);
-      record({ kind: "tool", tool: d.tool, args: d.args, ok: true, output: outcome.output, shown, ms: outcome.ms });
-      messages.push(toolResultMessage(call, shown, nextIsLast));
-    } else {
-      const shown = `an error (${outcome.kind}): ${outcome.error}`;
-      record({ kind: "tool", tool: d.tool, args: d.args, ok: false, failure: outcome.kind, error: outcome.error, shown, ms: outcome.ms });
-      messages.push(toolResultMessage(call, shown, nextIsLast));
-    }
+    const ran = await toolStep(o, agent.code, d, step, nextIsLast);
+    if ("failed" in ran) return end("sandbox", null, ran.failed);
+    record(ran.step);
+    messages.push(ran.message);
   }
   return end("max-steps", null, `no answer within ${maxSteps} step(s)`);
 }
