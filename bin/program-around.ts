@@ -7,6 +7,14 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { act } from "./program.js";
 
 export function declareAroundTheLoop(program: Command): void {
+  declareAroundRuns(program);
+  declareAlwaysOn(program);
+  declareCases(program);
+  declareImprovement(program);
+}
+
+/** Evaluating a coordinator's jobs, reporting on the runs, approving the candidates they held. */
+function declareAroundRuns(program: Command): void {
   program
     .command("worker")
     .description("evaluate candidates for `evolve run --redis URL` coordinators until stopped (SIGINT/SIGTERM finish running jobs first)")
@@ -33,7 +41,10 @@ export function declareAroundTheLoop(program: Command): void {
     .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
     .option("--json", "print one JSON object on stdout")
     .action(act(async (id, o) => (await import("./commands/approve.js")).approveCommand(id, o)));
+}
 
+/** Serving the agent and improving it in the background. */
+function declareAlwaysOn(program: Command): void {
   program
     .command("serve")
     .description("serve the agent behind an OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models, POST /v1/feedback); every request recorded; new generations served as they are committed")
@@ -64,7 +75,9 @@ export function declareAroundTheLoop(program: Command): void {
     .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
     .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
     .action(act(async (o) => (await import("./commands/watch.js")).watchCommand(o)));
+}
 
+function declareCases(program: Command): void {
   const cases = program.command("cases").description("golden cases: record what a tool does now as a case");
   cases
     .command("record")
@@ -78,7 +91,10 @@ export function declareAroundTheLoop(program: Command): void {
     .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
     .option("--json", "print one JSON object on stdout")
     .action(act(async (tool: string, args: string[], o) => (await import("./commands/cases.js")).recordCommand(tool, args, o)));
+}
 
+/** One improvement cycle, and the memory of what repaired what across cycles. */
+function declareImprovement(program: Command): void {
   program
     .command("improve")
     .description("one improvement cycle: revert a live regression, cluster recent failed interactions, reflect (with a model: its own prompt and parameter proposals), run code generations and A/B-gated tuning, and say which interactions motivated which change")

@@ -283,59 +283,67 @@ function applyOne(work: Work, op: EditOp, where: string): void {
       if (op.code.trim()) body.insertStatements(op.index, op.code.trim());
       return;
     }
-    case "edit-prompt-section": {
-      target(work, op.file, w, "prompt");
-      const text = work.text.get(op.file) as string;
-      const sections = markdownSections(text);
-      const wanted = normaliseHeading(op.heading);
-      const s = sections.find((x) => normaliseHeading(x.heading) === wanted);
-      if (!s) throw new OpError(`${where}.heading: ${op.file} has no section "${op.heading}" (it has: ${sections.map((x) => JSON.stringify(x.heading)).join(", ")})`);
-      const next = s.end < text.length;
-      const body = op.text.trim() === "" ? "" : `${op.text.trim()}\n${next ? "\n" : ""}`;
-      work.text.set(op.file, text.slice(0, s.bodyStart) + body + text.slice(s.end));
-      return;
-    }
-    case "set-param": {
-      target(work, op.file, w, "params");
-      const text = work.text.get(op.file) as string;
-      const errors: ParseError[] = [];
-      parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
-      const firstError = errors[0];
-      if (firstError) throw new OpError(`${w}: ${op.file} is not valid JSON (${printParseErrorCode(firstError.error)} at offset ${firstError.offset})`);
-      const path = op.key.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-      if (op.key.trim() === "" || path.some((k) => k === "")) throw new OpError(`${where}.key: "${op.key}" is not a dot path such as "search.maxResults"`);
-      const root = parseTree(text);
-      const existing = root ? findNodeAtLocation(root, path) : undefined;
-      if (existing) {
-        if (existing.type === "object" || existing.type === "array") throw new OpError(`${where}.key: ${op.file} ${op.key} is an ${existing.type}, not a number, string or boolean`);
-        if (existing.type !== typeof op.value) throw new OpError(`${where}.value: ${op.file} ${op.key} is a ${existing.type}; refusing to make it a ${typeof op.value}`);
-      } else {
-        const parent = root && path.length > 1 ? findNodeAtLocation(root, path.slice(0, -1)) : root;
-        if (!parent || parent.type !== "object") throw new OpError(`${where}.key: ${op.file} has no object at "${path.slice(0, -1).join(".") || "(root)"}" to add "${String(path.at(-1))}" to`);
-      }
-      const edits = modify(text, path, op.value, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" } });
-      work.text.set(op.file, applyJsonEdits(text, edits));
-      return;
-    }
-    case "add-tool": {
-      target(work, op.file, w, "code", true);
-      if (!/^[A-Za-z_$][\w$]*$/.test(op.name)) throw new OpError(`${where}.name: "${op.name}" is not an identifier`);
-      const errors = syntaxErrors(op.code, "tool.ts");
-      if (errors.length > 0) throw new OpError(`${where}.code: does not parse: ${errors.slice(0, 2).join("; ")}`);
-      const parsed = new Project({ useInMemoryFileSystem: true }).createSourceFile("/tool.ts", op.code);
-      const fns = namedFunctions(parsed);
-      const only = fns[0];
-      if (parsed.getStatements().length !== 1 || fns.length !== 1 || !only || only.name !== op.name || !only.exported) {
-        throw new OpError(`${where}.code: expected exactly one exported function named ${op.name}`);
-      }
-      const sf = source(work, op.file);
-      const taken = sf.getStatements().some((st) => (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st) || Node.isInterfaceDeclaration(st) || Node.isTypeAliasDeclaration(st) || Node.isEnumDeclaration(st)) && st.getName() === op.name) || sf.getVariableDeclaration(op.name) !== undefined || sf.getImportDeclarations().some((d) => d.getNamedImports().some((n) => (n.getAliasNode()?.getText() ?? n.getName()) === op.name));
-      if (taken) throw new OpError(`${where}.name: ${op.file} already declares ${op.name}`);
-      const before = sf.getFullText().trimEnd();
-      sf.replaceWithText(`${before}${before ? "\n\n" : ""}${op.code.trim()}\n`);
-      return;
-    }
+    case "edit-prompt-section":
+      return editPromptSection(work, op, where, w);
+    case "set-param":
+      return setParam(work, op, where, w);
+    case "add-tool":
+      return addTool(work, op, where, w);
   }
+}
+
+type OpOf<K extends EditOpKind> = Extract<EditOp, { op: K }>;
+
+function editPromptSection(work: Work, op: OpOf<"edit-prompt-section">, where: string, w: string): void {
+  target(work, op.file, w, "prompt");
+  const text = work.text.get(op.file) as string;
+  const sections = markdownSections(text);
+  const wanted = normaliseHeading(op.heading);
+  const s = sections.find((x) => normaliseHeading(x.heading) === wanted);
+  if (!s) throw new OpError(`${where}.heading: ${op.file} has no section "${op.heading}" (it has: ${sections.map((x) => JSON.stringify(x.heading)).join(", ")})`);
+  const next = s.end < text.length;
+  const body = op.text.trim() === "" ? "" : `${op.text.trim()}\n${next ? "\n" : ""}`;
+  work.text.set(op.file, text.slice(0, s.bodyStart) + body + text.slice(s.end));
+}
+
+function setParam(work: Work, op: OpOf<"set-param">, where: string, w: string): void {
+  target(work, op.file, w, "params");
+  const text = work.text.get(op.file) as string;
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const firstError = errors[0];
+  if (firstError) throw new OpError(`${w}: ${op.file} is not valid JSON (${printParseErrorCode(firstError.error)} at offset ${firstError.offset})`);
+  const path = op.key.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  if (op.key.trim() === "" || path.some((k) => k === "")) throw new OpError(`${where}.key: "${op.key}" is not a dot path such as "search.maxResults"`);
+  const root = parseTree(text);
+  const existing = root ? findNodeAtLocation(root, path) : undefined;
+  if (existing) {
+    if (existing.type === "object" || existing.type === "array") throw new OpError(`${where}.key: ${op.file} ${op.key} is an ${existing.type}, not a number, string or boolean`);
+    if (existing.type !== typeof op.value) throw new OpError(`${where}.value: ${op.file} ${op.key} is a ${existing.type}; refusing to make it a ${typeof op.value}`);
+  } else {
+    const parent = root && path.length > 1 ? findNodeAtLocation(root, path.slice(0, -1)) : root;
+    if (!parent || parent.type !== "object") throw new OpError(`${where}.key: ${op.file} has no object at "${path.slice(0, -1).join(".") || "(root)"}" to add "${String(path.at(-1))}" to`);
+  }
+  const edits = modify(text, path, op.value, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" } });
+  work.text.set(op.file, applyJsonEdits(text, edits));
+}
+
+function addTool(work: Work, op: OpOf<"add-tool">, where: string, w: string): void {
+  target(work, op.file, w, "code", true);
+  if (!/^[A-Za-z_$][\w$]*$/.test(op.name)) throw new OpError(`${where}.name: "${op.name}" is not an identifier`);
+  const errors = syntaxErrors(op.code, "tool.ts");
+  if (errors.length > 0) throw new OpError(`${where}.code: does not parse: ${errors.slice(0, 2).join("; ")}`);
+  const parsed = new Project({ useInMemoryFileSystem: true }).createSourceFile("/tool.ts", op.code);
+  const fns = namedFunctions(parsed);
+  const only = fns[0];
+  if (parsed.getStatements().length !== 1 || fns.length !== 1 || !only || only.name !== op.name || !only.exported) {
+    throw new OpError(`${where}.code: expected exactly one exported function named ${op.name}`);
+  }
+  const sf = source(work, op.file);
+  const taken = sf.getStatements().some((st) => (Node.isFunctionDeclaration(st) || Node.isClassDeclaration(st) || Node.isInterfaceDeclaration(st) || Node.isTypeAliasDeclaration(st) || Node.isEnumDeclaration(st)) && st.getName() === op.name) || sf.getVariableDeclaration(op.name) !== undefined || sf.getImportDeclarations().some((d) => d.getNamedImports().some((n) => (n.getAliasNode()?.getText() ?? n.getName()) === op.name));
+  if (taken) throw new OpError(`${where}.name: ${op.file} already declares ${op.name}`);
+  const before = sf.getFullText().trimEnd();
+  sf.replaceWithText(`${before}${before ? "\n\n" : ""}${op.code.trim()}\n`);
 }
 
 /**

@@ -102,19 +102,7 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
     const cached = importersCache.get(path);
     if (cached) return cached;
     program0();
-    const seen = new Set<string>();
-    const start = project.getSourceFile(toVirtual(path));
-    const queue = start ? [start] : [];
-    while (queue.length > 0) {
-      const sf = queue.pop() as SourceFile;
-      for (const ref of sf.getReferencingSourceFiles()) {
-        const p = fromVirtual(ref.getFilePath());
-        if (p === path || seen.has(p)) continue;
-        seen.add(p);
-        queue.push(ref);
-      }
-    }
-    const out = [...seen].sort();
+    const out = importerClosure(project, path);
     importersCache.set(path, out);
     return out;
   };
@@ -133,7 +121,7 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
     if (known === undefined) {
       const program = program0();
       const sf = program.getSourceFile(toVirtual(path));
-      known = new Set(sf ? [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(formatDiagnostic) : []);
+      known = new Set(sf ? fileDiagnostics(program, sf) : []);
       baseByFile.set(path, known);
     }
     return known;
@@ -142,25 +130,7 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
   const check = (candidate: FileMap, changed: readonly string[]): CheckResult => {
     const t0 = performance.now();
     const basis = program0();
-    const overrides = new Map<string, ts.SourceFile | null>();
-    const toCheck = new Set<string>();
-    for (const path of changed) {
-      const text = candidate.get(path);
-      // Only code and JSON take part in the program (prompts reach it as ambient text modules).
-      if (text === base.get(path) || !(isTypeScriptPath(path) || path.endsWith(".json"))) continue;
-      const virtual = toVirtual(path);
-      if (text === undefined) overrides.set(virtual, null);
-      else overrides.set(virtual, ts.createSourceFile(virtual, text, basis.getCompilerOptions().target ?? ts.ScriptTarget.ES2022, false, scriptKindOf(path)));
-      if (text !== undefined && isTypeScriptPath(path)) toCheck.add(path);
-      const base0 = base.get(path);
-      if (path.endsWith(".json") && text !== undefined && base0 !== undefined) {
-        // TypeScript widens JSON literals (40 -> number): same shape, same module type, nothing to re-check.
-        const shape = jsonShape(text);
-        if (shape !== undefined && shape === jsonShape(base0)) continue;
-        toCheck.add(path); // its own syntax errors
-      }
-      for (const importer of importersOf(path)) toCheck.add(importer);
-    }
+    const { overrides, toCheck } = candidateOverrides(basis, base, candidate, changed, importersOf);
     if (toCheck.size === 0) return { ok: true, ms: performance.now() - t0 };
     const roots = [...new Set([...basis.getRootFileNames(), ...[...overrides].filter(([f, sf]) => sf && !f.endsWith(".json")).map(([f]) => f)])].filter((f) => overrides.get(f) !== null);
     const program = ts.createProgram({ rootNames: roots, options: basis.getCompilerOptions(), host: overlayHost(project, basis, overrides), oldProgram: basis });
@@ -169,30 +139,14 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
       const sf = program.getSourceFile(toVirtual(path));
       if (!sf) continue;
       const known = knownInBase(path);
-      diagnostics.push(...[...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(formatDiagnostic).filter((d) => !known.has(d)));
+      diagnostics.push(...fileDiagnostics(program, sf).filter((d) => !known.has(d)));
     }
     const ms = performance.now() - t0;
     return diagnostics.length === 0 ? { ok: true, ms } : { ok: false, ms, diagnostics };
   };
 
   const rebase = (next: FileMap): void => {
-    const fs = project.getFileSystem();
-    const paths = new Set([...base.keys(), ...next.keys()]);
-    for (const path of paths) {
-      const text = next.get(path);
-      if (text === base.get(path)) continue;
-      const virtual = toVirtual(path);
-      if (isTypeScriptPath(path)) {
-        const sf = project.getSourceFile(virtual);
-        if (text === undefined) sf?.delete();
-        else if (sf) sf.replaceWithText(text);
-        else project.createSourceFile(virtual, text, { overwrite: true });
-      } else if (text === undefined) {
-        if (fs.fileExistsSync(virtual)) fs.deleteSync(virtual);
-      } else {
-        fs.writeFileSync(virtual, text);
-      }
-    }
+    writeChanges(project, base, next);
     base = next;
     baseProgram = undefined;
     importersCache.clear();
@@ -200,4 +154,73 @@ export function createTypeChecker(initial: FileMap, compilerOptions?: object): T
   };
 
   return { check, baseDiagnostics, program: program0, rebase };
+}
+
+function fileDiagnostics(program: ts.Program, sf: ts.SourceFile): string[] {
+  return [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(formatDiagnostic);
+}
+
+/** Every file that imports `path`, directly or transitively, sorted. */
+function importerClosure(project: Project, path: string): string[] {
+  const seen = new Set<string>();
+  const start = project.getSourceFile(toVirtual(path));
+  const queue = start ? [start] : [];
+  while (queue.length > 0) {
+    const sf = queue.pop() as SourceFile;
+    for (const ref of sf.getReferencingSourceFiles()) {
+      const p = fromVirtual(ref.getFilePath());
+      if (p === path || seen.has(p)) continue;
+      seen.add(p);
+      queue.push(ref);
+    }
+  }
+  return [...seen].sort();
+}
+
+/**
+ * The candidate's changes as SourceFiles over the base program (null: deleted), and the files whose
+ * diagnostics they can change: the changed code, JSON whose shape changed, and their importers.
+ */
+function candidateOverrides(basis: ts.Program, base: FileMap, candidate: FileMap, changed: readonly string[], importersOf: (path: string) => string[]): { overrides: Map<string, ts.SourceFile | null>; toCheck: Set<string> } {
+  const overrides = new Map<string, ts.SourceFile | null>();
+  const toCheck = new Set<string>();
+  for (const path of changed) {
+    const text = candidate.get(path);
+    // Only code and JSON take part in the program (prompts reach it as ambient text modules).
+    if (text === base.get(path) || !(isTypeScriptPath(path) || path.endsWith(".json"))) continue;
+    const virtual = toVirtual(path);
+    if (text === undefined) overrides.set(virtual, null);
+    else overrides.set(virtual, ts.createSourceFile(virtual, text, basis.getCompilerOptions().target ?? ts.ScriptTarget.ES2022, false, scriptKindOf(path)));
+    if (text !== undefined && isTypeScriptPath(path)) toCheck.add(path);
+    const base0 = base.get(path);
+    if (path.endsWith(".json") && text !== undefined && base0 !== undefined) {
+      // TypeScript widens JSON literals (40 -> number): same shape, same module type, nothing to re-check.
+      const shape = jsonShape(text);
+      if (shape !== undefined && shape === jsonShape(base0)) continue;
+      toCheck.add(path); // its own syntax errors
+    }
+    for (const importer of importersOf(path)) toCheck.add(importer);
+  }
+  return { overrides, toCheck };
+}
+
+/** Write the files that differ between `base` and `next` into the project (code re-parsed, the rest as text). */
+function writeChanges(project: Project, base: FileMap, next: FileMap): void {
+  const fs = project.getFileSystem();
+  const paths = new Set([...base.keys(), ...next.keys()]);
+  for (const path of paths) {
+    const text = next.get(path);
+    if (text === base.get(path)) continue;
+    const virtual = toVirtual(path);
+    if (isTypeScriptPath(path)) {
+      const sf = project.getSourceFile(virtual);
+      if (text === undefined) sf?.delete();
+      else if (sf) sf.replaceWithText(text);
+      else project.createSourceFile(virtual, text, { overwrite: true });
+    } else if (text === undefined) {
+      if (fs.fileExistsSync(virtual)) fs.deleteSync(virtual);
+    } else {
+      fs.writeFileSync(virtual, text);
+    }
+  }
 }

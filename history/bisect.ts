@@ -108,64 +108,19 @@ export async function bisectHistory(root: string, options: HistoryBisectOptions)
   const bad = await resolveRef(root, options.bad);
   if (options.suiteRef !== undefined) await resolveRef(root, options.suiteRef);
   const range = await firstParentRange(root, options.good, options.bad);
-  if (predicate.kind === "case") {
-    // A typo in the case id would otherwise make every commit a skip.
-    const ws = await openWorkspace(root, options.suiteRef ?? bad);
-    if (!ws.suite.cases.some((c) => c.id === predicate.caseId)) {
-      throw new WorkspaceError(`case "${predicate.caseId}" is not in the golden suite at ${options.suiteRef ?? options.bad}; known cases: ${ws.suite.cases.map((c) => c.id).join(", ")}`, "not-found", {
-        what: "case",
-        id: predicate.caseId,
-      });
-    }
-  }
+  if (predicate.kind === "case") await requireCase(root, options, predicate.caseId, bad);
 
-  const measurements = new Map<string, Measurement>();
-  const steps: HistoryBisectStep[] = [];
-  let measured = 0;
-  let cached = 0;
-  const generations = new Map<string, number | null>();
-  const generationOf = async (commit: string): Promise<number | null> => {
-    if (!generations.has(commit)) generations.set(commit, (await summarize(root, commit)).generation);
-    return generations.get(commit) ?? null;
-  };
-  const measure = async (commit: string): Promise<{ m: Measurement; cached: boolean } | { reason: string }> => {
-    const r = await measureRef(root, commit, { suiteRef: options.suiteRef, cache: options.cache !== false });
-    if (!r.ok) return { reason: `${r.stage}: ${r.reason}` };
-    measurements.set(commit, r.measurement);
-    return { m: r.measurement, cached: r.cached };
-  };
-  const isGood = async (commit: string): Promise<Verdict> => {
-    const r = await measure(commit);
-    const generation = await generationOf(commit);
-    if ("reason" in r) {
-      measured++;
-      steps.push({ commit, generation, verdict: "skip", cached: false, reason: r.reason });
-      return "skip";
-    }
-    if (r.cached) cached++;
-    else measured++;
-    let verdict: Verdict;
-    let reason: string | undefined;
-    try {
-      verdict = evaluatePredicate(predicate, r.m);
-    } catch (e) {
-      verdict = "skip";
-      reason = errorMessage(e);
-    }
-    steps.push({ commit, generation, verdict: verdict === "skip" ? "skip" : verdict ? "good" : "bad", cached: r.cached, ...(reason === undefined ? {} : { reason }) });
-    return verdict;
-  };
-
+  const judge = createJudge(root, options);
   const n = range.length;
   const maxEvaluations = Math.ceil(Math.log2(n)) + 1;
   let result: BisectResult;
   let chain: string[];
   if (n === 1) {
     chain = range;
-    result = await bisect(chain, isGood, { good, knownGood: true });
+    result = await bisect(chain, judge.isGood, { good, knownGood: true });
   } else {
     chain = [good, ...range, VIRTUAL_BAD];
-    result = await bisect(chain, isGood, { knownBad: true });
+    result = await bisect(chain, judge.isGood, { knownBad: true });
   }
   const base = {
     good,
@@ -174,10 +129,10 @@ export async function bisectHistory(root: string, options: HistoryBisectOptions)
     rangeLength: n,
     evaluations: result.evaluations,
     maxEvaluations,
-    measured,
-    cached,
+    measured: judge.measured,
+    cached: judge.cached,
     reportMeasurements: 0,
-    steps,
+    steps: judge.steps,
   };
   if (result.firstBad === null) {
     const candidates = result.candidates?.filter((c) => c !== VIRTUAL_BAD);
@@ -196,33 +151,101 @@ export async function bisectHistory(root: string, options: HistoryBisectOptions)
   const culprit = result.firstBad;
   const parent = n === 1 ? good : chain[chain.indexOf(culprit) - 1]!;
   let reportMeasurements = 0;
-  if (!measurements.has(parent)) {
-    const r = await measure(parent);
+  if (!judge.measurements.has(parent)) {
+    const r = await judge.measure(parent);
     reportMeasurements++;
     if ("reason" in r) throw new EvolveError("agent-build", `cannot measure ${parent} for the report: ${r.reason}`, { commit: parent, reason: r.reason });
   }
+  const firstBad = await describeFirstBad(root, predicate, parent, culprit, judge.measurements);
+  return { ...base, reportMeasurements, firstBad };
+}
+
+/** A typo in the case id would otherwise make every commit a skip. */
+async function requireCase(root: string, options: HistoryBisectOptions, caseId: string, bad: string): Promise<void> {
+  const ws = await openWorkspace(root, options.suiteRef ?? bad);
+  if (!ws.suite.cases.some((c) => c.id === caseId)) {
+    throw new WorkspaceError(`case "${caseId}" is not in the golden suite at ${options.suiteRef ?? options.bad}; known cases: ${ws.suite.cases.map((c) => c.id).join(", ")}`, "not-found", {
+      what: "case",
+      id: caseId,
+    });
+  }
+}
+
+type Measured = { m: Measurement; cached: boolean } | { reason: string };
+
+/** The search's verdicts: each commit measured (or read from the cache), judged, and logged as a step. */
+interface Judge {
+  isGood: (commit: string) => Promise<Verdict>;
+  measure: (commit: string) => Promise<Measured>;
+  measurements: Map<string, Measurement>;
+  steps: HistoryBisectStep[];
+  /** Verdicts measured in the sandbox now / taken from the cache. */
+  measured: number;
+  cached: number;
+}
+
+function createJudge(root: string, options: HistoryBisectOptions): Judge {
+  const generations = new Map<string, number | null>();
+  const generationOf = async (commit: string): Promise<number | null> => {
+    if (!generations.has(commit)) generations.set(commit, (await summarize(root, commit)).generation);
+    return generations.get(commit) ?? null;
+  };
+  const judge: Judge = {
+    measurements: new Map<string, Measurement>(),
+    steps: [],
+    measured: 0,
+    cached: 0,
+    measure: async (commit) => {
+      const r = await measureRef(root, commit, { suiteRef: options.suiteRef, cache: options.cache !== false });
+      if (!r.ok) return { reason: `${r.stage}: ${r.reason}` };
+      judge.measurements.set(commit, r.measurement);
+      return { m: r.measurement, cached: r.cached };
+    },
+    isGood: async (commit) => {
+      const r = await judge.measure(commit);
+      const generation = await generationOf(commit);
+      if ("reason" in r) {
+        judge.measured++;
+        judge.steps.push({ commit, generation, verdict: "skip", cached: false, reason: r.reason });
+        return "skip";
+      }
+      if (r.cached) judge.cached++;
+      else judge.measured++;
+      let verdict: Verdict;
+      let reason: string | undefined;
+      try {
+        verdict = evaluatePredicate(options.predicate, r.m);
+      } catch (e) {
+        verdict = "skip";
+        reason = errorMessage(e);
+      }
+      judge.steps.push({ commit, generation, verdict: verdict === "skip" ? "skip" : verdict ? "good" : "bad", cached: r.cached, ...(reason === undefined ? {} : { reason }) });
+      return verdict;
+    },
+  };
+  return judge;
+}
+
+/** The culprit, its parent, their measurements and the diff between them. */
+async function describeFirstBad(root: string, predicate: Predicate, parent: string, culprit: string, measurements: ReadonlyMap<string, Measurement>): Promise<FirstBad> {
   const before = snapshot(predicate, measurements.get(parent)!);
   const after = snapshot(predicate, measurements.get(culprit)!);
   const diff = await commitDiff(root, parent, culprit);
   const tags = await tagsByCommit(root);
   return {
-    ...base,
-    reportMeasurements,
-    firstBad: {
-      ...(await summarize(root, culprit, tags)),
-      parent: await summarize(root, parent, tags),
-      before,
-      after,
-      delta: {
-        score: round6(after.score - before.score),
-        holdout: after.holdout === null || before.holdout === null ? null : round6(after.holdout - before.holdout),
-        passed: after.passed - before.passed,
-        failed: after.failed - before.failed,
-      },
-      files: diff.files,
-      added: diff.added,
-      removed: diff.removed,
+    ...(await summarize(root, culprit, tags)),
+    parent: await summarize(root, parent, tags),
+    before,
+    after,
+    delta: {
+      score: round6(after.score - before.score),
+      holdout: after.holdout === null || before.holdout === null ? null : round6(after.holdout - before.holdout),
+      passed: after.passed - before.passed,
+      failed: after.failed - before.failed,
     },
+    files: diff.files,
+    added: diff.added,
+    removed: diff.removed,
   };
 }
 

@@ -71,13 +71,7 @@ export interface RollbackReason {
  * does not build.
  */
 export async function rollback(root: string, ref: string, why?: RollbackReason): Promise<RollbackResult> {
-  const branch = await currentBranch(root).catch((e: unknown) => {
-    throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; rollback commits to the current branch`) : e;
-  });
-  const dirty = await dirtyPaths(root);
-  if (dirty.length > 0) {
-    throw new WorkspaceError(`${root}: the work tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}); commit or discard them first; nothing was changed`, "dirty-worktree", { dir: root, paths: dirty });
-  }
+  const branch = await cleanBranch(root);
   const target = await resolveRef(root, ref);
   const tip = await resolveRef(root, "HEAD");
 
@@ -93,29 +87,7 @@ export async function rollback(root: string, ref: string, why?: RollbackReason):
     throw new WorkspaceError(`cannot roll back ${ref}: its changes are already undone on ${branch} (the revert would change nothing); nothing was changed`);
   }
 
-  const tipFiles = await readCommitFiles(root, tip);
-  const files = await applyTreeChanges(root, tipFiles.files, tipFiles.tree, reverted.tree);
-  const setup = await loadTreeSetup(files, `the revert of ${ref}`);
-  const cache = await openEvalCache(root);
-  const measured = await withEvaluator(setup, async (evaluator) => {
-    const now = await measureRuns(evaluator, files, 1);
-    if (!now.ok) return { ok: false as const, reason: now.reason };
-    const cachedTip = cache.get(tipFiles.tree, setup.suite.hash, MODEL_NONE) as Measurement | undefined;
-    let before: Measurement | null = cachedTip ?? null;
-    if (before === null) {
-      const tipRun = await measureRuns(evaluator, tipFiles.files, 1);
-      if (tipRun.ok) {
-        before = tipRun.runs[0]!;
-        cache.set(tipFiles.tree, setup.suite.hash, MODEL_NONE, before);
-      }
-    }
-    return { ok: true as const, measurement: now.runs[0]!, before };
-  });
-  if (!measured.ok) throw new WorkspaceError(`cannot roll back ${ref}: the reverted tree does not build, so it cannot be measured: ${measured.reason}; nothing was changed`);
-  const { measurement, before } = measured;
-  cache.set(reverted.tree, setup.suite.hash, MODEL_NONE, measurement);
-  await cache.flush();
-
+  const { setup, measurement, before } = await measureRevert(root, ref, tip, reverted.tree);
   const generation = (await lastGenerationAt(root, tip)) + 1;
   const targetSubject = (await readCommitInfo(root, target)).subject;
   const flips = before === null ? { fixed: [], broken: [] } : flippedCases(before, measurement);
@@ -164,6 +136,48 @@ export async function rollback(root: string, ref: string, why?: RollbackReason):
     broken: flips.broken,
     suiteHash: setup.suite.hash,
   };
+}
+
+/** The current branch, if HEAD is on one and the work tree is clean: a rollback commits there. */
+async function cleanBranch(root: string): Promise<string> {
+  const branch = await currentBranch(root).catch((e: unknown) => {
+    throw isEvolveError(e, "detached-head") ? reworded(e, `${e.message}; rollback commits to the current branch`) : e;
+  });
+  const dirty = await dirtyPaths(root);
+  if (dirty.length > 0) {
+    throw new WorkspaceError(`${root}: the work tree has uncommitted changes (${dirty.slice(0, 5).join(", ")}${dirty.length > 5 ? ", ..." : ""}); commit or discard them first; nothing was changed`, "dirty-worktree", { dir: root, paths: dirty });
+  }
+  return branch;
+}
+
+/**
+ * The reverted tree measured afresh and the tip measured with the same suite (from the cache when
+ * it holds it; null if it does not build), both left in the cache. Nothing is committed yet.
+ */
+async function measureRevert(root: string, ref: string, tip: string, revertedTree: string) {
+  const tipFiles = await readCommitFiles(root, tip);
+  const files = await applyTreeChanges(root, tipFiles.files, tipFiles.tree, revertedTree);
+  const setup = await loadTreeSetup(files, `the revert of ${ref}`);
+  const cache = await openEvalCache(root);
+  const measured = await withEvaluator(setup, async (evaluator) => {
+    const now = await measureRuns(evaluator, files, 1);
+    if (!now.ok) return { ok: false as const, reason: now.reason };
+    const cachedTip = cache.get(tipFiles.tree, setup.suite.hash, MODEL_NONE) as Measurement | undefined;
+    let before: Measurement | null = cachedTip ?? null;
+    if (before === null) {
+      const tipRun = await measureRuns(evaluator, tipFiles.files, 1);
+      if (tipRun.ok) {
+        before = tipRun.runs[0]!;
+        cache.set(tipFiles.tree, setup.suite.hash, MODEL_NONE, before);
+      }
+    }
+    return { ok: true as const, measurement: now.runs[0]!, before };
+  });
+  if (!measured.ok) throw new WorkspaceError(`cannot roll back ${ref}: the reverted tree does not build, so it cannot be measured: ${measured.reason}; nothing was changed`);
+  const { measurement, before } = measured;
+  cache.set(revertedTree, setup.suite.hash, MODEL_NONE, measurement);
+  await cache.flush();
+  return { setup, measurement, before };
 }
 
 /** `files` (the text files of tree `from`) changed into those of tree `to`; binary content is left out, as readCommitFiles does. */

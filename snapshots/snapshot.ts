@@ -137,11 +137,37 @@ export function buildSnapshot(files: FileMap, options: SnapshotOptions): Snapsho
   if (!Number.isFinite(options.tokenBudget) || options.tokenBudget < 1) throw new Error(`buildSnapshot: tokenBudget must be a number >= 1, got ${options.tokenBudget}`);
   const estimate = options.estimateTokens ?? charsOver4;
   const paths = [...files.keys()].filter((p) => options.evolvable(p)).sort();
-  const codePaths = paths.filter(isCode);
   const focusFiles = (options.focus?.files ?? []).filter((p) => paths.includes(p));
-  const focusNames = options.focus?.functions;
-  const parts: Part[] = [];
+  const code = indexCode(files, paths.filter(isCode));
+  const fileRank = (p: string): number => {
+    const i = focusFiles.indexOf(p);
+    return i >= 0 ? i : focusFiles.length + paths.indexOf(p);
+  };
+  const { parts, shown } = implicatedParts(code, focusFiles, options.focus?.functions);
+  for (const [p, sf] of code.sources) {
+    const tier = focusFiles.includes(p) ? T_FOCUS_SIGNATURES : T_SIGNATURES;
+    exportedSymbols(sf).forEach((s, i) => {
+      const doc = s.doc === null ? "" : ` // ${s.doc}`;
+      parts.push({ id: `${p}#${s.name}`, file: p, kind: "signature", rank: [tier, fileRank(p) * 1000 + i], line: s.line, text: `- \`${s.signature}\`${doc}\n` });
+    });
+    (code.functionsOf.get(p) ?? []).forEach((f, i) => {
+      if (!shown.has(`${p}#${f.name}`)) parts.push(functionPart(p, f, T_FILLER, fileRank(p) * 1000 + i, true));
+    });
+  }
+  parts.push(...textParts(files, paths));
+  parts.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
+  const header = `# Snapshot of ${options.label ?? "the agent"}: ${paths.length} evolvable file${paths.length === 1 ? "" : "s"}\n`;
+  return fit({ header, parts, budget: options.tokenBudget, estimate, fileRank });
+}
 
+/** The evolvable code parsed, and its named functions by file and by name. */
+interface CodeIndex {
+  sources: Map<string, SourceFile>;
+  functionsOf: Map<string, NamedFunction[]>;
+  byName: Map<string, Array<{ file: string; f: NamedFunction }>>;
+}
+
+function indexCode(files: FileMap, codePaths: readonly string[]): CodeIndex {
   // Types come from the whole tree (imports of non-evolvable files included), edits only go to evolvable ones.
   const project = codePaths.length > 0 ? createMemoryProject(files) : null;
   const sources = new Map<string, SourceFile>();
@@ -160,8 +186,16 @@ export function buildSnapshot(files: FileMap, options: SnapshotOptions): Snapsho
       byName.set(f.name, list);
     }
   }
+  return { sources, functionsOf, byName };
+}
 
-  // Implicated functions: named ones wherever they are (focus files first), or all of the focus files'.
+/**
+ * The implicated functions in full: named ones wherever they are (focus files first), or all of the
+ * focus files', then the functions they call. `shown` holds their ids.
+ */
+function implicatedParts(code: CodeIndex, focusFiles: readonly string[], focusNames: readonly string[] | undefined): { parts: Part[]; shown: Set<string> } {
+  const { sources, functionsOf, byName } = code;
+  const parts: Part[] = [];
   const focused: Array<{ file: string; f: NamedFunction }> = [];
   if (focusNames !== undefined) {
     for (const name of focusNames) {
@@ -187,22 +221,12 @@ export function buildSnapshot(files: FileMap, options: SnapshotOptions): Snapsho
       parts.push(functionPart(callee.file, callee.f, T_CALLEES, calleeIndex++));
     }
   }
+  return { parts, shown };
+}
 
-  const fileRank = (p: string): number => {
-    const i = focusFiles.indexOf(p);
-    return i >= 0 ? i : focusFiles.length + paths.indexOf(p);
-  };
-  for (const [p, sf] of sources) {
-    const tier = focusFiles.includes(p) ? T_FOCUS_SIGNATURES : T_SIGNATURES;
-    exportedSymbols(sf).forEach((s, i) => {
-      const doc = s.doc === null ? "" : ` // ${s.doc}`;
-      parts.push({ id: `${p}#${s.name}`, file: p, kind: "signature", rank: [tier, fileRank(p) * 1000 + i], line: s.line, text: `- \`${s.signature}\`${doc}\n` });
-    });
-    (functionsOf.get(p) ?? []).forEach((f, i) => {
-      if (!shown.has(`${p}#${f.name}`)) parts.push(functionPart(p, f, T_FILLER, fileRank(p) * 1000 + i, true));
-    });
-  }
-
+/** The params files whole and the prompt files by section (markdown) or whole. */
+function textParts(files: FileMap, paths: readonly string[]): Part[] {
+  const parts: Part[] = [];
   paths.forEach((p, i) => {
     if (isCode(p)) return;
     const text = files.get(p) as string;
@@ -217,12 +241,14 @@ export function buildSnapshot(files: FileMap, options: SnapshotOptions): Snapsho
       parts.push({ id: `${p}#"${s.heading}"`, file: p, kind: "prompt", rank: [T_PROMPTS, i * 1000 + j], line: j, text: `${body.trimEnd()}\n` });
     });
   });
+  return parts;
+}
 
-  parts.sort((a, b) => a.rank[0] - b.rank[0] || a.rank[1] - b.rank[1]);
-  const header = `# Snapshot of ${options.label ?? "the agent"}: ${paths.length} evolvable file${paths.length === 1 ? "" : "s"}\n`;
-  const fileHeader = (p: string, kind: PartKind): string => (kind === "prompt" ? `## ${p} (prompt, by section)\n` : `## ${p}\n`);
-  const budget = options.tokenBudget;
+const fileHeader = (p: string, kind: PartKind): string => (kind === "prompt" ? `## ${p} (prompt, by section)\n` : `## ${p}\n`);
 
+/** The parts in rank order, fitted to the budget and rendered. */
+function fit(input: { header: string; parts: readonly Part[]; budget: number; estimate: TokenEstimator; fileRank: (p: string) => number }): Snapshot {
+  const { header, parts, budget, estimate, fileRank } = input;
   // Greedy by relevance with additive costs (a file's heading is paid by its first part), then the
   // rendered text is measured and trimmed from the least relevant end until it fits.
   const pick = (reserve: number): Part[] => {

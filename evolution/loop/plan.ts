@@ -3,12 +3,14 @@
  * the faults (one instrumented run, Ochiai per statement), enumerate the operators' edits and order
  * them by suspiciousness times the reflection's operator factors. The plan's "repair TOOL" lines
  * are then put in the order the round actually pursues them, so the first line names the target
- * of the first candidates.
+ * of the first candidates. `planRound` does all of it for the loop and turns the order into the
+ * round's stream of operator candidates.
  */
 import type { ts } from "ts-morph";
 import type { FileMap } from "../../kernel/files.js";
 import type { Evaluator } from "../../golden-tests/evaluate.js";
 import type { Edit } from "../edits.js";
+import { candidateStream } from "../candidates.js";
 import { analyse, enumerateEdits } from "../analyse.js";
 import type { Analysis } from "../analyse.js";
 import { instrument, suspiciousness, weightFunction } from "../localise.js";
@@ -17,7 +19,10 @@ import { reflect } from "../reflect.js";
 import type { Reflection } from "../reflect.js";
 import type { CaseFlags } from "../judge.js";
 import type { Rng } from "../rng.js";
+import { createTypeChecker } from "../typecheck.js";
 import type { RunState } from "./state.js";
+import { operatorsOf } from "./run-parts.js";
+import { operatorSource, type CandidateSource } from "./sources.js";
 import type { LearningMemory } from "../../memory/store.js";
 import { combineFactors, type Situation } from "../../memory/situation.js";
 import { recall, recallPlan, roundSituation } from "../memory-hook.js";
@@ -31,6 +36,61 @@ export function reflectOn(state: RunState): Reflection {
   const toolOf = new Map(state.ws.suite.cases.map((c) => [c.id, c.tool]));
   const failing = state.base.results.filter((r) => !r.pass).map((r) => ({ id: r.id, tool: toolOf.get(r.id) ?? "?", reason: r.reason }));
   return reflect(state.generation, failing, state.tries);
+}
+
+/** What planning gives a round. */
+export interface RoundPlan {
+  operators: CandidateSource;
+  /** What the learning memory files this round's outcomes under. */
+  situation: Situation | null;
+  /** The edits the stream offers, in order; absent when only a model proposes (nothing enumerated). */
+  ordered?: readonly Edit[];
+}
+
+/**
+ * Plan a round on the current base: reflect, then (unless only a model proposes) localise and order
+ * the operators' edits into a fresh stream of candidates. The reflection is recorded and announced.
+ */
+export async function planRound(
+  state: RunState,
+  evaluator: Evaluator,
+  inputs: { evolvable: (p: string) => boolean; program: () => ts.Program; rng: Rng; memory?: LearningMemory | undefined },
+): Promise<RoundPlan> {
+  const { config } = state.ws;
+  let reflection = reflectOn(state);
+  let planned: RoundPlan;
+  if (state.settings.proposer !== "llm") {
+    const t0 = performance.now();
+    const plan = await planEdits(state, evaluator, reflection, { evolvable: inputs.evolvable, program: inputs.program(), rng: inputs.rng, operators: operatorsOf(config.evolution.operators), memory: inputs.memory });
+    state.stages.propose += performance.now() - t0;
+    reflection.plan.push(...plan.recalled);
+    reflection = planFollowingEdits(reflection, plan.ordered, plan.analysis);
+    state.emit({ type: "round", generation: state.generation, round: state.rounds, edits: plan.ordered.length, suspicious: plan.ordered.filter((e) => plan.weight(e.file, e.start) > 0).length });
+    const operators = operatorSource(candidateStream(state.ws.files, state.ws.tree, plan.ordered, config.safety.maxChangesPerCycle, state.seen)[Symbol.iterator]());
+    planned = { operators, situation: plan.situation, ordered: plan.ordered };
+  } else {
+    const operators = operatorSource([][Symbol.iterator]());
+    const situation = roundSituation(state.base.results, state.ws.suite.cases, state.ws.files, undefined);
+    reflection.plan.push(...recallPlan(recall(inputs.memory, situation).recalled));
+    planned = { operators, situation };
+  }
+  state.reflections.push(reflection);
+  state.emit({ type: "reflection", reflection });
+  return planned;
+}
+
+/**
+ * The program of the current base for analysis: one warm checker per run, rebased (only what
+ * changed re-parsed) when the base moves.
+ */
+export function analysisProgram(state: RunState): () => ts.Program {
+  const checker = createTypeChecker(state.ws.files);
+  let tree = state.ws.tree;
+  return () => {
+    if (tree !== state.ws.tree) checker.rebase(state.ws.files);
+    tree = state.ws.tree;
+    return checker.program();
+  };
 }
 
 /** Edits over the base, most promising first. */

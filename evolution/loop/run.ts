@@ -10,22 +10,21 @@ import { candidateStream, combinationStream, PAIR_POOL } from "../candidates.js"
 import type { Edit } from "../edits.js";
 import { focusedPairs } from "../search-policy.js";
 import { createRng } from "../rng.js";
-import { createTypeChecker } from "../typecheck.js";
 import { startTypeCheckThread } from "../typecheck-thread.js";
 import type { RunResources } from "./context.js";
 import { measureBase } from "./base.js";
 import type { OpenedRun } from "./open.js";
-import { planEdits, planFollowingEdits, reflectOn } from "./plan.js";
+import { analysisProgram, planRound } from "./plan.js";
 import { evaluateRound } from "./scheduler.js";
 import type { GateBase } from "./gates.js";
 import { recordLosers, selectWinner } from "./select.js";
 import { commitWinner, refuseInterference } from "./commit.js";
 import { operatorSource } from "./sources.js";
 import type { CandidateSource } from "./sources.js";
-import { gateBase, heldSourceFor, llmSourceFor, newRunState, operatorsOf, pastTries, recordUnusable, stopCheck, summarise } from "./run-parts.js";
+import { gateBase, heldSourceFor, llmSourceFor, newRunState, pastTries, recordUnusable, stopCheck, summarise } from "./run-parts.js";
 import type { RunOptions, RunSummary } from "./types.js";
 import type { Situation } from "../../memory/situation.js";
-import { recall, recallPlan, roundOutcomes, roundSituation } from "../memory-hook.js";
+import { roundOutcomes } from "../memory-hook.js";
 
 export async function runLoop(opened: OpenedRun, res: RunResources, options: Pick<RunOptions, "onEvent" | "memory"> = {}): Promise<RunSummary> {
   const started = performance.now();
@@ -41,9 +40,7 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
     const evolvable = (p: string) => isEvolvable(config, p);
     const evaluator = createEvaluator(state.ws.suite, res.sandbox, config.sandbox);
     const rng = createRng(state.settings.seed);
-    // One warm analysis checker per run, rebased (only what changed re-parsed) for each new base.
-    const analysisChecker = createTypeChecker(state.ws.files);
-    let analysisTree = state.ws.tree;
+    const baseProgram = analysisProgram(state);
     const llm = llmSourceFor(state, res, evolvable);
     let operators: CandidateSource | null = null;
     // Candidates held by earlier runs, offered again first when the person approved large changes up front.
@@ -60,27 +57,13 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
       state.rounds += 1;
       // 1. Plan: on a new base, or when it is time to reflect again, rebuild the ordered stream.
       if (operators === null || (state.rounds > 1 && (state.rounds - 1) % config.reflection.interval === 0)) {
-        let reflection = reflectOn(state);
-        if (state.settings.proposer !== "llm") {
-          const t0 = performance.now();
-          if (analysisTree !== state.ws.tree) analysisChecker.rebase(state.ws.files);
-          analysisTree = state.ws.tree;
-          const plan = await planEdits(state, evaluator, reflection, { evolvable, program: analysisChecker.program(), rng, operators: operatorsOf(config.evolution.operators), memory: options.memory });
-          state.stages.propose += performance.now() - t0;
-          situation = plan.situation;
+        const plan = await planRound(state, evaluator, { evolvable, program: baseProgram, rng, memory: options.memory });
+        operators = plan.operators;
+        situation = plan.situation;
+        if (plan.ordered !== undefined) {
           lastOrdered = plan.ordered;
           escalated = false;
-          reflection.plan.push(...plan.recalled);
-          reflection = planFollowingEdits(reflection, plan.ordered, plan.analysis);
-          emit({ type: "round", generation: state.generation, round: state.rounds, edits: plan.ordered.length, suspicious: plan.ordered.filter((e) => plan.weight(e.file, e.start) > 0).length });
-          operators = operatorSource(candidateStream(state.ws.files, state.ws.tree, plan.ordered, config.safety.maxChangesPerCycle, state.seen)[Symbol.iterator]());
-        } else {
-          operators = operatorSource([][Symbol.iterator]());
-          situation = roundSituation(state.base.results, state.ws.suite.cases, state.ws.files, undefined);
-          reflection.plan.push(...recallPlan(recall(options.memory, situation).recalled));
         }
-        state.reflections.push(reflection);
-        emit({ type: "reflection", reflection });
       }
       // 2. Evaluate: a model's batch first, then the operators' stream, through the gates and the sandbox.
       thread ??= { tree: opened.ws.tree, check: await threadStarting };
