@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { reportPage } from "./client.js";
+import { pageScript } from "./client.js";
 import type { ReportData } from "./data.js";
 
 const require = createRequire(import.meta.url);
@@ -57,7 +57,7 @@ export function reportHtml(data: ReportData): string {
     "</head><body><main id=\"report\"><noscript>This report draws its tables and charts with JavaScript; enable it to read the report.</noscript></main>",
     `<script type="application/json" id="evolve-data">${scriptJson(data)}</script>`,
     `<script>${scriptText(asset("uPlot.iife.min.js"))}</script>`,
-    `<script>(${scriptText(reportPage.toString())})();</script>`,
+    `<script>${scriptText(pageScript())}</script>`,
     "</body></html>",
     "",
   ].join("\n");
