@@ -4,7 +4,7 @@
  * and the import.
  */
 import { describe, expect, it } from "vitest";
-import { formatViolation, importsOf, importViolations, LAYERS, sourceFiles, type SourceFile } from "./source-rules.js";
+import { formatViolation, importsOf, importViolations, LAYERS, sizeViolations, sourceFiles, type SourceFile } from "./source-rules.js";
 
 /**
  * Known violations waiting for their owner (none now). Each entry must still be needed (the test
@@ -31,6 +31,20 @@ describe("import layers", () => {
     const found = new Set(importViolations(files).map(formatViolation));
     const stale = PENDING.filter((v) => !found.has(v));
     expect(stale, `fixed, remove from PENDING in test/layers.test.ts:\n${stale.join("\n")}`).toEqual([]);
+  });
+});
+
+describe("sizes", () => {
+  it("has no source file over 400 lines and no function over 80", () => {
+    const found = sizeViolations(sourceFiles());
+    expect(found, `too long:\n${found.join("\n")}`).toEqual([]);
+  });
+
+  it("names the file, line and function of what is too long", () => {
+    const body = (n: number): string => Array.from({ length: n }, (_, i) => `  x += ${i};`).join("\n");
+    const text = `let x = 0;\nexport function short() {\n${body(10)}\n}\nexport const long = () => {\n${body(80)}\n};\n`;
+    expect(sizeViolations([{ path: "agent/x.ts", text }])).toEqual(["agent/x.ts:14 long (82 lines, at most 80)"]);
+    expect(sizeViolations([{ path: "agent/y.ts", text: "export const a = 1;\n".repeat(401) }])).toEqual(["agent/y.ts: 401 lines (at most 400)"]);
   });
 });
 

@@ -210,3 +210,38 @@ function isBranchedOn(node: ts.Node): boolean {
   }
   return false;
 }
+
+/** Size limits of docs/architecture.md: a module holds one concept, a function reads in one screen. */
+export const MAX_FILE_LINES = 400;
+export const MAX_FUNCTION_LINES = 80;
+
+/**
+ * Files over MAX_FILE_LINES and functions (declarations, methods, arrows, function expressions,
+ * each nested one on its own) over MAX_FUNCTION_LINES, as "path:line name (N lines)".
+ */
+export function sizeViolations(files: readonly SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    const lines = f.text.split("\n").length - (f.text.endsWith("\n") ? 1 : 0);
+    if (lines > MAX_FILE_LINES) out.push(`${f.path}: ${lines} lines (at most ${MAX_FILE_LINES})`);
+    const sf = ts.createSourceFile(f.path, f.text, ts.ScriptTarget.Latest, true);
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n) || ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isConstructorDeclaration(n) || ts.isGetAccessor(n)) {
+        const start = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line;
+        const span = sf.getLineAndCharacterOfPosition(n.getEnd()).line - start + 1;
+        if (span > MAX_FUNCTION_LINES) out.push(`${f.path}:${start + 1} ${functionName(n)} (${span} lines, at most ${MAX_FUNCTION_LINES})`);
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+  }
+  return out;
+}
+
+function functionName(n: ts.Node): string {
+  const named = (n as { name?: ts.Node }).name;
+  if (named !== undefined) return named.getText();
+  const p = n.parent;
+  if (p !== undefined && (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p))) return p.name.getText();
+  return "(anonymous function)";
+}
