@@ -55,8 +55,12 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
     if (rel === CONFIG_FILE) reloadConfig();
     o.fire("files", rel);
   };
+  // The config text last acted on: the poll compares with it, since a file watcher can miss an event
+  // (an overloaded machine, an editor's save by rename, inotify's watch limit reached).
+  let configText = readConfigText(o.root);
   const reloadConfig = (): void => {
     try {
+      configText = readConfigText(o.root);
       config = parseConfig(readFileSync(path.join(o.root, CONFIG_FILE), "utf8"), CONFIG_FILE);
       restartSchedule();
       o.log(`${CONFIG_FILE} changed: using it from now on`);
@@ -81,6 +85,8 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
   }, POLL_MS);
   const look = async (): Promise<void> => {
     if (!existsSync(path.join(o.root, ".git"))) return o.gone();
+    const text = readConfigText(o.root);
+    if (text !== configText) onFile(CONFIG_FILE);
     const tip = await readRef(o.root, `refs/heads/${o.branch}`).catch(() => undefined);
     if (tip !== undefined && tip !== knownTip) {
       knownTip = tip;
@@ -107,6 +113,15 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
       await watcher.close();
     },
   };
+}
+
+/** The config file's text, or null when it cannot be read (removed, or mid-rename). */
+function readConfigText(root: string): string | null {
+  try {
+    return readFileSync(path.join(root, CONFIG_FILE), "utf8");
+  } catch {
+    return null;
+  }
 }
 
 /** chokidar on the work tree, reporting the workspace-relative paths `relevant` accepts; resolves once it is watching. */
