@@ -153,6 +153,25 @@ describe("the flaky-winner re-check (safety.recheckRepeats)", () => {
   });
 });
 
+describe("a sandbox that fails under the round", () => {
+  it("stops the run with the sandbox's error instead of waiting for a slot that never comes back", async () => {
+    const ws = workspace();
+    const head = git(ws, "rev-parse", "HEAD");
+    let calls = 0;
+    // The tip's measurement and two candidates run; the third candidate's run throws (a crashed pool).
+    const crashing: Sandbox = {
+      run: async (code, calls_, options) => {
+        if (++calls === 4) throw new Error("worker pool crashed");
+        return pool.run(code, calls_, options);
+      },
+      destroy: async () => {},
+    };
+    await expect(run(ws, { generations: 1, candidatesPerGeneration: 12 }, crashing)).rejects.toThrow("worker pool crashed");
+    expect(git(ws, "rev-parse", "HEAD")).toBe(head);
+    expect(git(ws, "status", "--porcelain")).toBe("");
+  });
+});
+
 /** Commits a harmless change that claims, in its trailers, a score the tree does not reach. */
 async function overclaim(ws: string, score = 1): Promise<string> {
   const w = await openWorkspace(ws);

@@ -51,9 +51,19 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
     report(state, judged);
   };
 
+  // The first build or sandbox run that threw (a crashed pool, an unreadable cache): the round
+  // stops with it rather than waiting for a slot that will never be handed back.
+  let failure: { error: unknown } | null = null;
+  const check = (): void => {
+    if (failure !== null) throw failure.error;
+  };
   for (;;) {
     // At the budget's edge, wait for what is in flight: a failed build hands its slot back.
-    while (!room() && pending > 0) await Promise.race([...busy, ...running]);
+    while (!room() && pending > 0) {
+      await Promise.race([...busy, ...running]);
+      check();
+    }
+    check();
     if (!room()) break;
     const c = pull(state, sources);
     if (c !== null) proposed.set(c, proposed.size);
@@ -75,7 +85,14 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
     await building;
     building = (async () => {
       const t = performance.now();
-      const built = await tools.evaluator.build(c.files);
+      let built;
+      try {
+        built = await tools.evaluator.build(c.files);
+      } catch (error) {
+        pending -= 1;
+        failure ??= { error };
+        return;
+      }
       state.stages.build += performance.now() - t;
       if (!built.ok) {
         pending -= 1;
@@ -89,14 +106,20 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
       while (running.size >= tools.workers) await Promise.race(running);
       const p: Promise<void> = (async () => {
         const t1 = performance.now();
-        const { measurement } = await tools.evaluator.run(built.code);
+        let measurement;
+        try {
+          ({ measurement } = await tools.evaluator.run(built.code));
+        } finally {
+          pending -= 1;
+        }
         state.stages.evaluate += performance.now() - t1;
         state.counts.evaluated += 1;
-        pending -= 1;
         const verdict = keepPassing(judge(base.measurement, measurement, base.flags, base.config.improvement.threshold));
         tools.cache.set(stopped.tree, base.suiteHash, MODEL_NONE, measurement);
         await finish({ ...stopped, code: built.code, stage: "evaluate", measurement, verdict, reason: verdict.reason });
-      })().finally(() => running.delete(p));
+      })()
+        .catch((error: unknown) => void (failure ??= { error }))
+        .finally(() => running.delete(p));
       running.add(p);
     })();
     const b = building;
@@ -105,6 +128,7 @@ export async function evaluateRound(state: RunState, base: GateBase, sources: re
   }
   await building;
   await Promise.all(running);
+  check();
   // Back into proposal order: which sandbox run ends first (a local worker, a queue worker on
   // another machine) must not decide between equally ranked candidates or the attempts' order.
   tried.sort((a, b) => (proposed.get(a.candidate) ?? 0) - (proposed.get(b.candidate) ?? 0));
