@@ -33,107 +33,133 @@ export interface RoundResult {
   exhausted: boolean;
 }
 
-export async function evaluateRound(state: RunState, base: GateBase, sources: readonly CandidateSource[], tools: RoundTools): Promise<RoundResult> {
-  const tried: Tried[] = [];
-  const running = new Set<Promise<void>>();
-  // The build under way, if any (a settled promise must not be raced: the wait would spin).
-  const busy = new Set<Promise<void>>();
-  let building: Promise<void> = Promise.resolve();
-  let pending = 0; // reserved sandbox slots: building or running
-  let used = 0; // this round's slots: evaluated or pending
-  let exhausted = false;
-  const proposed = new Map<Candidate, number>();
-  const room = () => used < state.settings.perGeneration && state.counts.evaluated + pending < state.settings.budget;
-  const finish = async (t: Tried): Promise<void> => {
-    const judged = await approvalGate(t, base.config.safety.approvalAboveLines, state.settings);
-    if (judged.stage === "approval") state.counts.refused.approval += 1;
-    tried.push(judged);
-    report(state, judged);
-  };
+/** One round's bookkeeping: slots in use, what is in flight, and what was tried so far. */
+interface Round {
+  readonly state: RunState;
+  readonly base: GateBase;
+  readonly tools: RoundTools;
+  readonly tried: Tried[];
+  /** Sandbox runs in flight. */
+  readonly running: Set<Promise<void>>;
+  /** The build under way, if any (a settled promise must not be raced: the wait would spin). */
+  readonly busy: Set<Promise<void>>;
+  building: Promise<void>;
+  /** Reserved sandbox slots: building or running. */
+  pending: number;
+  /** This round's slots: evaluated or pending. */
+  used: number;
+  /**
+   * The first build or sandbox run that threw (a crashed pool, an unwritable cache): the round stops
+   * with it rather than waiting for a slot that will never be handed back.
+   */
+  failure: { error: unknown } | null;
+}
 
-  // The first build or sandbox run that threw (a crashed pool, an unreadable cache): the round
-  // stops with it rather than waiting for a slot that will never be handed back.
-  let failure: { error: unknown } | null = null;
-  const check = (): void => {
-    if (failure !== null) throw failure.error;
-  };
+export async function evaluateRound(state: RunState, base: GateBase, sources: readonly CandidateSource[], tools: RoundTools): Promise<RoundResult> {
+  const r: Round = { state, base, tools, tried: [], running: new Set(), busy: new Set(), building: Promise.resolve(), pending: 0, used: 0, failure: null };
+  const room = () => r.used < state.settings.perGeneration && state.counts.evaluated + r.pending < state.settings.budget;
+  const proposed = new Map<Candidate, number>();
+  let exhausted = false;
   for (;;) {
     // At the budget's edge, wait for what is in flight: a failed build hands its slot back.
-    while (!room() && pending > 0) {
-      await Promise.race([...busy, ...running]);
-      check();
+    while (!room() && r.pending > 0) {
+      await Promise.race([...r.busy, ...r.running]);
+      rethrow(r);
     }
-    check();
+    rethrow(r);
     if (!room()) break;
     const c = pull(state, sources);
-    if (c !== null) proposed.set(c, proposed.size);
     if (c === null) {
       exhausted = sources.every((s) => s.exhausted());
       break;
     }
+    proposed.set(c, proposed.size);
     const stopped = await gate(state, c, base, tools);
     if (stopped.stage !== "evaluate") {
-      if (stopped.stage === "cache") await finish(stopped);
+      if (stopped.stage === "cache") await finish(r, stopped);
       else {
-        tried.push(stopped);
+        r.tried.push(stopped);
         report(state, stopped);
       }
       continue;
     }
-    pending += 1;
-    used += 1;
-    await building;
-    building = (async () => {
-      const t = performance.now();
-      let built;
-      try {
-        built = await tools.evaluator.build(c.files);
-      } catch (error) {
-        pending -= 1;
-        failure ??= { error };
-        return;
-      }
-      state.stages.build += performance.now() - t;
-      if (!built.ok) {
-        pending -= 1;
-        used -= 1;
-        state.counts.refused.build += 1;
-        const failed: Tried = { ...stopped, stage: "build", reason: `build: ${built.reason}` };
-        tried.push(failed);
-        report(state, failed);
-        return;
-      }
-      while (running.size >= tools.workers) await Promise.race(running);
-      const p: Promise<void> = (async () => {
-        const t1 = performance.now();
-        let measurement;
-        try {
-          ({ measurement } = await tools.evaluator.run(built.code));
-        } finally {
-          pending -= 1;
-        }
-        state.stages.evaluate += performance.now() - t1;
-        state.counts.evaluated += 1;
-        const verdict = keepPassing(judge(base.measurement, measurement, base.flags, base.config.improvement.threshold));
-        tools.cache.set(stopped.tree, base.suiteHash, MODEL_NONE, measurement);
-        await finish({ ...stopped, code: built.code, stage: "evaluate", measurement, verdict, reason: verdict.reason });
-      })()
-        .catch((error: unknown) => void (failure ??= { error }))
-        .finally(() => running.delete(p));
-      running.add(p);
-    })();
-    const b = building;
-    busy.add(b);
-    b.then(() => busy.delete(b), () => busy.delete(b));
+    r.pending += 1;
+    r.used += 1;
+    await r.building;
+    const b = buildAndRun(r, c, stopped);
+    r.building = b;
+    r.busy.add(b);
+    b.then(() => r.busy.delete(b), () => r.busy.delete(b));
   }
-  await building;
-  await Promise.all(running);
-  check();
+  await r.building;
+  await Promise.all(r.running);
+  rethrow(r);
   // Back into proposal order: which sandbox run ends first (a local worker, a queue worker on
   // another machine) must not decide between equally ranked candidates or the attempts' order.
-  tried.sort((a, b) => (proposed.get(a.candidate) ?? 0) - (proposed.get(b.candidate) ?? 0));
-  state.held.push(...tried.filter((t) => t.stage === "approval"));
-  return { tried, exhausted };
+  r.tried.sort((a, b) => (proposed.get(a.candidate) ?? 0) - (proposed.get(b.candidate) ?? 0));
+  state.held.push(...r.tried.filter((t) => t.stage === "approval"));
+  return { tried: r.tried, exhausted };
+}
+
+function rethrow(r: Round): void {
+  if (r.failure !== null) throw r.failure.error;
+}
+
+/** The approval gate, then the candidate counts as tried. */
+async function finish(r: Round, t: Tried): Promise<void> {
+  const judged = await approvalGate(t, r.base.config.safety.approvalAboveLines, r.state.settings);
+  if (judged.stage === "approval") r.state.counts.refused.approval += 1;
+  r.tried.push(judged);
+  report(r.state, judged);
+}
+
+/**
+ * Builds the candidate (one build at a time) and hands the bundle to a free sandbox worker; resolves
+ * once the run has started, so the next build can begin while this one is evaluated.
+ */
+async function buildAndRun(r: Round, c: Candidate, stopped: Tried): Promise<void> {
+  const { state, tools } = r;
+  const t = performance.now();
+  let built;
+  try {
+    built = await tools.evaluator.build(c.files);
+  } catch (error) {
+    r.pending -= 1;
+    r.failure ??= { error };
+    return;
+  }
+  state.stages.build += performance.now() - t;
+  if (!built.ok) {
+    r.pending -= 1;
+    r.used -= 1;
+    state.counts.refused.build += 1;
+    const failed: Tried = { ...stopped, stage: "build", reason: `build: ${built.reason}` };
+    r.tried.push(failed);
+    report(state, failed);
+    return;
+  }
+  while (r.running.size >= tools.workers) await Promise.race(r.running);
+  const p: Promise<void> = evaluateBuilt(r, stopped, built.code)
+    .catch((error: unknown) => void (r.failure ??= { error }))
+    .finally(() => r.running.delete(p));
+  r.running.add(p);
+}
+
+/** One sandbox run of a built candidate, judged against the base and cached. */
+async function evaluateBuilt(r: Round, stopped: Tried, code: string): Promise<void> {
+  const { state, base, tools } = r;
+  const t = performance.now();
+  let measurement;
+  try {
+    ({ measurement } = await tools.evaluator.run(code));
+  } finally {
+    r.pending -= 1;
+  }
+  state.stages.evaluate += performance.now() - t;
+  state.counts.evaluated += 1;
+  const verdict = keepPassing(judge(base.measurement, measurement, base.flags, base.config.improvement.threshold));
+  tools.cache.set(stopped.tree, base.suiteHash, MODEL_NONE, measurement);
+  await finish(r, { ...stopped, code, stage: "evaluate", measurement, verdict, reason: verdict.reason });
 }
 
 /** The next candidate of the round: the first source with one left (applying edits is timed as "apply"). */
