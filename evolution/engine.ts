@@ -4,6 +4,8 @@
  * there is a model (one check, the run context's), and close everything once.
  */
 import { openWorkspace } from "../workspace/open.js";
+import { openWorkspaceMemory } from "../workspace/memory.js";
+import type { LearningMemory } from "../memory/store.js";
 import { tuneWorkspace } from "../tuning/session.js";
 import type { TuneEvent, TuneReport } from "../tuning/tune.js";
 import type { CacheStats } from "../agent/llm/index.js";
@@ -16,6 +18,7 @@ import type { RunOptions, RunSummary } from "./loop/types.js";
 export type TunePhase =
   | { ran: true; report: TuneReport; stats: CacheStats }
   | { ran: false; reason: "no-agent-cases" }
+  | { ran: false; reason: "stopped" }
   | { ran: false; reason: "no-model"; agentCases: number };
 
 export interface EngineHooks {
@@ -29,9 +32,14 @@ export interface EngineHooks {
 export async function evolveWorkspace(options: RunOptions, hooks: EngineHooks = {}): Promise<{ summary: RunSummary; tune: TunePhase }> {
   const opened = await openRun(options);
   const context = await openRunContext(opened.root, opened.ws.config, { ...options, suiteHash: opened.ws.suite.hash });
+  let own: LearningMemory | null = null;
   try {
-    const summary = await runLoop(opened, context, options);
+    // The workspace's learning memory unless the caller brought one or asked for none (--no-memory).
+    if (options.memory === undefined && options.learn !== false) own = await openWorkspaceMemory(opened.root, { create: true });
+    const memory = options.memory ?? own ?? undefined;
+    const summary = await runLoop(opened, context, { ...options, ...(memory !== undefined ? { memory } : {}) });
     hooks.onGenerationsDone?.(summary);
+    if (summary.stopCause === "stopped") return { summary, tune: { ran: false, reason: "stopped" } };
     const ws = await openWorkspace(opened.root);
     const agentCases = ws.suite.agentCases?.length ?? 0;
     if (agentCases === 0) return { summary, tune: { ran: false, reason: "no-agent-cases" } };
@@ -45,6 +53,7 @@ export async function evolveWorkspace(options: RunOptions, hooks: EngineHooks = 
     });
     return { summary, tune: { ran: true, ...tuned } };
   } finally {
+    own?.close();
     await context.close();
   }
 }

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { evolve, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
+import { spawn } from "node:child_process";
+import { CLI, GIT_ENV, evolve, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
 
 interface RunJson {
   workspace: string;
@@ -158,4 +159,38 @@ describe("evolve run refuses bad input and changes nothing", () => {
     expect(git(host, "rev-parse", "HEAD")).toBe(hostHead);
     expect(readdirSync(path.join(host, "workspaces")).length).toBe(1);
   }, 60_000);
+});
+
+describe("Ctrl-C during evolve run", () => {
+  const tmp = tempDir("evolve-sigint-");
+  afterAll(() => tmp.cleanup());
+
+  it("stops between candidates: exit 130, the summary says so, nothing half-written, no lock left", async () => {
+    const ws = path.join(tmp.dir, "textkit");
+    evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
+    const head = git(ws, "rev-parse", "HEAD");
+    const child = spawn(process.execPath, [CLI, "run", "-w", ws, "--no-progress", "-g", "20"], { env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    let sent = false;
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      // Once the first round is under way (its start line printed), as a person pressing Ctrl-C would.
+      if (!sent && /^Evolving /m.test(stdout)) {
+        sent = true;
+        setTimeout(() => child.kill("SIGINT"), 300);
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(code, stderr + stdout).toBe(130);
+    expect(stderr).toMatch(/SIGINT: stopping after the candidates in flight/);
+    expect(stdout).toMatch(/stopped on request/);
+    expect(gitStatus(ws, "fsck", "--strict").status).toBe(0);
+    expect(git(ws, "status", "--porcelain")).toBe("");
+    expect(existsSync(path.join(ws, ".git", "evolve", "lock"))).toBe(false);
+    // Every generation it did commit is whole: no tag left off the branch, the tip's tag on the tip.
+    expect(git(ws, "tag", "--no-merged", "HEAD", "--list", "gen-*")).toBe("");
+    if (git(ws, "rev-parse", "HEAD") !== head) expect(git(ws, "tag", "--points-at", "HEAD")).toMatch(/^gen-\d+$/m);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@
  * refused when newer or not a database), operator factors from recalled outcomes, and the loop's
  * hook recording a real run's rounds, which `evolve memory --json` then shows.
  */
-import { writeFileSync } from "node:fs";
+import { cpSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { openLearningMemory } from "../memory/store.js";
 import { orderByMemory, recallPlan, roundOutcomes, roundSituation, tuningSituation } from "../evolution/memory-hook.js";
 import { runEvolution } from "../evolution/controller.js";
 import { initWorkspace } from "../workspace/init.js";
-import { openWorkspaceMemory } from "../workspace/memory.js";
+import { memoryPath, openWorkspaceMemory } from "../workspace/memory.js";
 import { evolveAsync, tempDir } from "./helpers.js";
 
 const tmp = tempDir("evolve-memory-");
@@ -119,4 +119,24 @@ describe("the loop's hook", () => {
     expect(shown.operators.reduce((n: number, o: { tried: number }) => n + o.tried, 0)).toBe(8);
     expect(shown.recent[0].situation.tool).not.toBe("");
   }, 60_000);
+
+  it("evolve run reads and feeds the workspace's memory by default; --no-memory leaves it alone", async () => {
+    const ws = path.join(tmp.dir, "cli-run");
+    await initWorkspace(ws, { example: "textkit" });
+    const bare = path.join(tmp.dir, "cli-run-bare");
+    cpSync(ws, bare, { recursive: true });
+    const args = ["--generations", "1", "--candidates", "8", "--budget", "8", "--json", "--no-progress"];
+    const first = await evolveAsync(["run", "--workspace", ws, ...args], tmp.dir);
+    expect(first.status, first.stderr).toBe(0);
+    const shown = await evolveAsync(["memory", "--workspace", ws, "--json"], tmp.dir);
+    expect(JSON.parse(shown.stdout).entries).toBe(8);
+    // The next run recalls them: its rows add to the first run's, in the same file.
+    const second = await evolveAsync(["run", "--workspace", ws, ...args], tmp.dir);
+    expect(second.status, second.stderr).toBe(0);
+    expect(JSON.parse((await evolveAsync(["memory", "--workspace", ws, "--json"], tmp.dir)).stdout).entries).toBeGreaterThan(8);
+
+    const none = await evolveAsync(["run", "--workspace", bare, "--no-memory", ...args], tmp.dir);
+    expect(none.status, none.stderr).toBe(0);
+    expect(existsSync(await memoryPath(bare))).toBe(false);
+  }, 120_000);
 });

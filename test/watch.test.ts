@@ -10,7 +10,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explicitFeedback, openInteractionStore, type InteractionEnd, type InteractionStore } from "../interactions/index.js";
-import { readWorkspaceLock, withWorkspaceLock } from "../ledger/index.js";
+import { readAttempts, readWorkspaceLock, withWorkspaceLock } from "../ledger/index.js";
 import { runCycle, type CycleResult } from "../watch/cycle.js";
 import { startWatcher, type Watcher } from "../watch/watcher.js";
 import { CLI, GIT_ENV, evolve, generation, git, tempDir } from "./helpers.js";
@@ -86,23 +86,30 @@ describe("a committed golden-test change under watch", { timeout: 180_000 }, () 
 });
 
 describe("stopping a cycle", { timeout: 180_000 }, () => {
-  it("ends before the next round, with what was committed kept and no lock left", async () => {
+  it("ends between candidates, with what was committed kept, the candidates in flight recorded and no lock left", async () => {
     const ws = workspace("stop", "textkit", (t) => t.replace(/^evolution:[\s\S]*?\n\n/m, "evolution:\n  generations: 5\n  candidatesPerGeneration: 8\n  budget: 40\n\n"));
     const stop = { count: 0 };
     const rounds: number[] = [];
+    let candidates = 0;
     const before = Number(git(ws, "rev-list", "--count", "HEAD"));
+    const head = git(ws, "rev-parse", "HEAD");
     const r = await runCycle({
       root: ws,
       stop,
       command: "evolve watch",
       onEvent: (e) => {
         if (e.type === "round") rounds.push(e.round);
-        if (e.type === "generation" || e.type === "candidate") stop.count = 1; // SIGINT during the first round
+        if (e.type === "candidate" && ++candidates === 1) stop.count = 1; // SIGINT once the first candidate is judged
       },
     });
-    expect(rounds).toEqual([1, 2]); // the second round was announced, then stopped before any candidate
+    expect(rounds).toEqual([1]);
+    // The round's 8 were not all started: only those already in flight (2 workers and a build) ended.
+    expect(candidates).toBeGreaterThanOrEqual(1);
+    expect(candidates).toBeLessThan(8);
+    expect(r.generations).toEqual([]);
+    expect((await readAttempts(ws, head)).length).toBe(candidates);
     expect(r).toMatchObject({ stopped: true, stopReason: "stopped on request" });
-    // Whatever the first round committed stays, and nothing more.
+    // Nothing was committed, and the work tree is as the run found it.
     expect(Number(git(ws, "rev-list", "--count", "HEAD"))).toBe(before + r.generations.length);
     expect(git(ws, "status", "--porcelain")).toBe("");
     expect(await readWorkspaceLock(ws)).toBeNull();

@@ -13,7 +13,7 @@ import { evolveWorkspace } from "../../evolution/engine.js";
 import type { TunePhase } from "../../evolution/engine.js";
 import type { RunEvent, RunSummary } from "../../evolution/controller.js";
 import { tuneEventLine } from "./tune.js";
-import { c, fail, fixed, output, signed, table } from "../output.js";
+import { c, fail, fixed, output, setExitCode, signed, table } from "../output.js";
 import type { Out } from "../output.js";
 import { lockedCommand } from "./lock.js";
 
@@ -34,6 +34,8 @@ export interface RunFlags {
   threads?: number;
   redis?: string;
   wait?: boolean | string;
+  /** false with --no-memory. */
+  memory?: boolean;
 }
 
 /** Holds the workspace lock for the whole run (see lockedCommand). */
@@ -43,6 +45,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
 
 async function runUnlocked(flags: RunFlags): Promise<void> {
   const out = output(flags.json === true);
+  const interrupt = onInterrupt(out);
   try {
     const root = await resolveWorkspace(flags, out);
     const render = renderer(out, flags.progress !== false);
@@ -57,6 +60,8 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
         proposer: flags.proposer,
         model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
         ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
+        learn: flags.memory !== false,
+        stopRequested: interrupt.requested,
         onEvent: render.event,
       },
       {
@@ -75,9 +80,32 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
     );
     const tuned = tuneOutcome(out, tune);
     if (out.isJson) out.json({ ...(jsonOf(summary) as object), ...(tuned === null ? {} : { tune: tuned }) });
+    // Interrupted: what was committed is kept, but the job was not finished.
+    if (summary.stopCause === "stopped") setExitCode(EXIT_INTERRUPTED);
   } catch (e) {
     fail(e);
+  } finally {
+    interrupt.dispose();
   }
+}
+
+/** The shell's exit code for a job ended by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+
+/**
+ * The first Ctrl-C asks the run to stop between candidates (those in flight finish and are recorded,
+ * nothing more is committed); a second one quits at once, which is safe too: a commit is written
+ * whole or not at all, and the next run repairs the work tree.
+ */
+function onInterrupt(out: Out): { requested: () => boolean; dispose: () => void } {
+  let count = 0;
+  const on = (): void => {
+    count += 1;
+    if (count > 1) process.exit(EXIT_INTERRUPTED);
+    out.warn("SIGINT: stopping after the candidates in flight (Ctrl-C again to quit now)");
+  };
+  process.on("SIGINT", on);
+  return { requested: () => count > 0, dispose: () => void process.off("SIGINT", on) };
 }
 
 /** What the tuning phase did, said once; its part of the --json object (null when it did not run). */

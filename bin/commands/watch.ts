@@ -3,7 +3,7 @@
  * config are watched; a committed change that leaves cases failing starts an improvement cycle, as
  * do the schedule (`reflection.interval: 1h`) and bad feedback (`watch.badFeedback`). One cycle at a
  * time, holding the workspace lock, so a manual `evolve run` meanwhile is refused (or waits with
- * --wait). SIGINT or SIGTERM stop it before the next round of a cycle in progress; a second one
+ * --wait). SIGINT or SIGTERM stop a cycle in progress between candidates; a second one
  * exits at once (a commit is written whole or not at all, and the lock of a dead process is stale).
  */
 import type { ProviderFlags } from "../../agent/llm/select.js";

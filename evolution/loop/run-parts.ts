@@ -66,8 +66,11 @@ export async function pastTries(root: string, log: readonly LogEntry[]): Promise
 }
 
 /** Why the run stops before the next round, or null to go on. */
-export function stopCheck(state: RunState): { cause: StopCause; reason: string } | null {
+export const STOPPED = { cause: "stopped", reason: "stopped on request" } as const;
+
+export function stopCheck(state: RunState, stopRequested: () => boolean): { cause: StopCause; reason: string } | null {
   const { generations, budget } = state.settings;
+  if (stopRequested()) return STOPPED;
   if (state.base.failed === 0) return { cause: "perfect", reason: "every case passes" };
   if (state.rounds >= generations) return { cause: "rounds", reason: `reached ${generations} generation round${generations === 1 ? "" : "s"}` };
   if (state.counts.evaluated >= budget) return { cause: "budget", reason: `spent the budget of ${budget} candidates` };

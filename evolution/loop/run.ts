@@ -26,9 +26,10 @@ import type { RunOptions, RunSummary } from "./types.js";
 import type { Situation } from "../../memory/situation.js";
 import { roundOutcomes } from "../memory-hook.js";
 
-export async function runLoop(opened: OpenedRun, res: RunResources, options: Pick<RunOptions, "onEvent" | "memory"> = {}): Promise<RunSummary> {
+export async function runLoop(opened: OpenedRun, res: RunResources, options: Pick<RunOptions, "onEvent" | "memory" | "stopRequested"> = {}): Promise<RunSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
+  const stopRequested = options.stopRequested ?? (() => false);
   // The type-check thread's cold start (about a second) overlaps measuring the tip and localising.
   const threadStarting = startTypeCheckThread(opened.ws.files);
   threadStarting.catch(() => {});
@@ -52,7 +53,7 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
     // pairs around its most suspicious lines were tried once its first stream ran dry.
     let lastOrdered: readonly Edit[] = [];
     let escalated = false;
-    while ((state.stop = stopCheck(state)) === null) {
+    while ((state.stop = stopCheck(state, stopRequested)) === null) {
       await refuseInterference(state);
       state.rounds += 1;
       // 1. Plan: on a new base, or when it is time to reflect again, rebuild the ordered stream.
@@ -74,11 +75,12 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
       for (const s of sources) await s.prepare?.({ generation: state.generation, round: state.rounds, base: state.ws.commit });
       state.stages.propose += performance.now() - t0;
       await recordUnusable(state, sources);
-      const round = await evaluateRound(state, gateBase(state, evolvable), sources, { evaluator, checker: thread.check, cache: res.cache, workers: config.sandbox.workers });
+      const round = await evaluateRound(state, gateBase(state, evolvable), sources, { evaluator, checker: thread.check, cache: res.cache, workers: config.sandbox.workers, stopRequested });
       // Persist the round's evaluations now: a run killed later in the round resumes with them cached.
       await res.cache.flush();
-      // 3. Select: the best accepted candidate that holds up on re-checking.
-      const winner = await selectWinner(state, round.tried, evaluator);
+      // 3. Select: the best accepted candidate that holds up on re-checking (none once asked to stop:
+      // the re-check costs time, and the evaluations are cached for the next run).
+      const winner = stopRequested() ? null : await selectWinner(state, round.tried, evaluator);
       await recordLosers(state, round.tried, winner);
       options.memory?.record(roundOutcomes(situation, round.tried, winner));
       // 4. Commit, or stop when nothing more can come from this base.

@@ -25,6 +25,8 @@ export interface RoundTools {
   cache: EvalCache;
   /** Sandbox evaluations that may run at once (the pool's workers). */
   workers: number;
+  /** Once true, no further candidate is started (see RunOptions.stopRequested). */
+  stopRequested?: () => boolean;
 }
 
 export interface RoundResult {
@@ -57,7 +59,7 @@ interface Round {
 
 export async function evaluateRound(state: RunState, base: GateBase, sources: readonly CandidateSource[], tools: RoundTools): Promise<RoundResult> {
   const r: Round = { state, base, tools, tried: [], running: new Set(), busy: new Set(), building: Promise.resolve(), pending: 0, used: 0, failure: null };
-  const room = () => r.used < state.settings.perGeneration && state.counts.evaluated + r.pending < state.settings.budget;
+  const room = () => r.used < state.settings.perGeneration && state.counts.evaluated + r.pending < state.settings.budget && tools.stopRequested?.() !== true;
   const proposed = new Map<Candidate, number>();
   let exhausted = false;
   for (;;) {

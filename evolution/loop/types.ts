@@ -29,10 +29,21 @@ export interface RunOptions {
   redis?: string;
   /** Learning memory: past outcomes in similar situations order the operators and inform the model's plan; each round's outcomes are added. */
   memory?: LearningMemory;
+  /**
+   * For `evolveWorkspace` without `memory`: open the workspace's own memory (default true). False
+   * makes the run depend on its seed, tree and budget alone, as a run on a fresh clone does.
+   */
+  learn?: boolean;
+  /**
+   * Asked before each candidate and each round (a Ctrl-C, a watcher shutting down): once true, no
+   * candidate is started, those in flight finish and are recorded as attempts, nothing more is
+   * committed, and the run ends with cause "stopped".
+   */
+  stopRequested?: () => boolean;
 }
 
 /** Why a run stopped; the summary names it. */
-export type StopCause = "perfect" | "rounds" | "budget" | "exhausted";
+export type StopCause = "perfect" | "rounds" | "budget" | "exhausted" | "stopped";
 
 export type RunEvent =
   | { type: "start"; workspace: string; branch: string; generation: number; score: number; holdout: number | null; passed: number; total: number; budget: number; perGeneration: number; generations: number }
