@@ -124,7 +124,7 @@ function declareCore(program: Command): void {
     .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
     .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
     .option("--no-progress", "no progress bar")
-    .option("--no-memory", "neither read nor feed the learning memory (.git/evolve/memory.sqlite): the run depends on its seed and tree alone")
+    .option("--memory", "order each round by the learning memory (.git/evolve/memory.sqlite) and feed it, as evolve improve does")
     .option("--redis <url>", "evaluate candidates on `evolve worker` processes through this Redis (config: evaluation.redis; password: $EVOLVE_REDIS_PASSWORD)")
     .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
     .option("--json", "end with one JSON object on stdout (workspace, branch, scores, accepted generations)")

@@ -34,8 +34,8 @@ export async function evolveWorkspace(options: RunOptions, hooks: EngineHooks = 
   const context = await openRunContext(opened.root, opened.ws.config, { ...options, suiteHash: opened.ws.suite.hash });
   let own: LearningMemory | null = null;
   try {
-    // The workspace's learning memory unless the caller brought one or asked for none (--no-memory).
-    if (options.memory === undefined && options.learn !== false) own = await openWorkspaceMemory(opened.root, { create: true });
+    // The workspace's learning memory when asked for (--memory) and the caller brought none.
+    if (options.memory === undefined && options.learn === true) own = await openWorkspaceMemory(opened.root, { create: true });
     const memory = options.memory ?? own ?? undefined;
     const summary = await runLoop(opened, context, { ...options, ...(memory !== undefined ? { memory } : {}) });
     hooks.onGenerationsDone?.(summary);

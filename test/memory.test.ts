@@ -120,22 +120,22 @@ describe("the loop's hook", () => {
     expect(shown.recent[0].situation.tool).not.toBe("");
   }, 60_000);
 
-  it("evolve run reads and feeds the workspace's memory by default; --no-memory leaves it alone", async () => {
+  it("evolve run --memory reads and feeds the workspace's memory; without it the memory is left alone", async () => {
     const ws = path.join(tmp.dir, "cli-run");
     await initWorkspace(ws, { example: "textkit" });
     const bare = path.join(tmp.dir, "cli-run-bare");
     cpSync(ws, bare, { recursive: true });
     const args = ["--generations", "1", "--candidates", "8", "--budget", "8", "--json", "--no-progress"];
-    const first = await evolveAsync(["run", "--workspace", ws, ...args], tmp.dir);
+    const first = await evolveAsync(["run", "--workspace", ws, "--memory", ...args], tmp.dir);
     expect(first.status, first.stderr).toBe(0);
     const shown = await evolveAsync(["memory", "--workspace", ws, "--json"], tmp.dir);
     expect(JSON.parse(shown.stdout).entries).toBe(8);
-    // The next run recalls them: its rows add to the first run's, in the same file.
-    const second = await evolveAsync(["run", "--workspace", ws, ...args], tmp.dir);
+    // The next run adds its rows to the first run's, in the same file.
+    const second = await evolveAsync(["run", "--workspace", ws, "--memory", ...args], tmp.dir);
     expect(second.status, second.stderr).toBe(0);
     expect(JSON.parse((await evolveAsync(["memory", "--workspace", ws, "--json"], tmp.dir)).stdout).entries).toBeGreaterThan(8);
 
-    const none = await evolveAsync(["run", "--workspace", bare, "--no-memory", ...args], tmp.dir);
+    const none = await evolveAsync(["run", "--workspace", bare, ...args], tmp.dir);
     expect(none.status, none.stderr).toBe(0);
     expect(existsSync(await memoryPath(bare))).toBe(false);
   }, 120_000);

@@ -34,7 +34,7 @@ export interface RunFlags {
   threads?: number;
   redis?: string;
   wait?: boolean | string;
-  /** false with --no-memory. */
+  /** --memory. */
   memory?: boolean;
 }
 
@@ -60,7 +60,7 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
         proposer: flags.proposer,
         model: { provider: flags.provider, model: flags.model, baseUrl: flags.baseUrl, threads: flags.threads },
         ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
-        learn: flags.memory !== false,
+        learn: flags.memory === true,
         stopRequested: interrupt.requested,
         onEvent: render.event,
       },

@@ -30,8 +30,10 @@ export interface RunOptions {
   /** Learning memory: past outcomes in similar situations order the operators and inform the model's plan; each round's outcomes are added. */
   memory?: LearningMemory;
   /**
-   * For `evolveWorkspace` without `memory`: open the workspace's own memory (default true). False
-   * makes the run depend on its seed, tree and budget alone, as a run on a fresh clone does.
+   * For `evolveWorkspace` without `memory`: open the workspace's own memory (`--memory`; default
+   * false). Off by default because, measured on the bundled textkit workspace, the run's own early
+   * outcomes steered it into a patch that overfits (600 candidates and clamp-above left failing,
+   * against 224 and every case repaired without it).
    */
   learn?: boolean;
   /**
