@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { evolve, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
+import { spawn } from "node:child_process";
+import { CLI, GIT_ENV, evolve, evolveJson, git, gitStatus, tempDir } from "./helpers.js";
 
 describe("evolve init", () => {
   const tmp = tempDir();
@@ -131,4 +132,26 @@ describe("colour", () => {
     }
     expect(io.err).toMatch(/^error: /);
   });
+});
+
+describe("a reader that goes away", () => {
+  let tmp: { dir: string; cleanup: () => void };
+  beforeAll(() => (tmp = tempDir("evolve-epipe-")));
+  afterAll(() => tmp.cleanup());
+
+  it("ends evolve run quietly with exit 0 (evolve run | head), and the next run takes over its lock", async () => {
+    const ws = path.join(tmp.dir, "textkit");
+    evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
+    const child = spawn(process.execPath, [CLI, "run", "-w", ws, "--no-progress", "-g", "3", "-c", "8"], { env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // Read the first line, then close the pipe as `head -1` does.
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|^\s+at /m);
+    expect(gitStatus(ws, "fsck", "--strict").status).toBe(0);
+    const next = evolve(["run", "-w", ws, "--no-progress", "-g", "1", "-c", "8"], tmp.dir);
+    expect(next.status, next.stderr).toBe(0);
+  }, 120_000);
 });

@@ -36,6 +36,8 @@ const PROGRESSING: ReadonlySet<Kind> = new Set(["branch-ref", "worktree", "after
 // (RESUME_ROUNDS=10); bench/killloop.ts kills at random a hundred times.
 const ROUNDS = Number(process.env.RESUME_ROUNDS ?? 1);
 const KINDS: readonly Kind[] = Array.from({ length: ROUNDS }, (): Kind[] => ["startup", "evaluating", "notes", "tag-ref", "tag-ref", "branch-ref", "branch-ref", "worktree", "after-commit"]).flat();
+/** Rounds of 8 candidates rather than 32: each killed run reaches its first commit sooner (the kinds are the same). */
+const RUN_FLAGS = ["--candidates", "8"];
 /** textkit needs ~6 generations; killed runs may take the branch this far, the final run does the rest. */
 const MAX_KILLED_PROGRESS = 3;
 
@@ -73,7 +75,7 @@ function printedGenerations(stdout: string): Array<[number, string]> {
 /** Start `evolve run` and SIGKILL it where `kind` says; resolves when the process is gone. */
 function runAndKill(ws: string, kind: Kind, rng: ReturnType<typeof createRng>): Promise<KilledRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", "-w", ws, "--no-progress"], {
+    const child = spawn(process.execPath, [CLI, "run", "-w", ws, "--no-progress", ...RUN_FLAGS], {
       env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -271,7 +273,7 @@ describe("evolve run resumes after SIGKILL at random points", () => {
     }
 
     // The final run is left alone: it repairs what the last kill left, continues the numbering and finishes.
-    const final = evolveJson<{ finalScore: number; generations: Array<{ generation: number; tag: string }>; cache: { hits: number } }>(["run", "-w", ws, "--no-progress"], tmp.dir);
+    const final = evolveJson<{ finalScore: number; generations: Array<{ generation: number; tag: string }>; cache: { hits: number } }>(["run", "-w", ws, "--no-progress", ...RUN_FLAGS], tmp.dir);
     log.push(`final run: generations ${final.generations.map((g) => g.generation).join(", ") || "none"}, score ${final.finalScore}, cache hits ${final.cache.hits}`);
     console.log(`resume test, seed ${SEED}\n  ${log.join("\n  ")}\n  outcomes ${JSON.stringify(outcomes)}`);
     expect(final.finalScore).toBe(1);
