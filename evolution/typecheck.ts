@@ -10,6 +10,22 @@ export function formatDiagnostic(d: ts.Diagnostic): string {
   return `${fromVirtual(d.file.fileName)}:${line + 1}:${character + 1} TS${d.code}: ${message}`;
 }
 
+/**
+ * TypeScript codes about the environment rather than the code: a module, Node's or the DOM's types
+ * that the in-memory program does not have. An existing project may report them without being wrong.
+ */
+const ENVIRONMENT_CODES: ReadonlySet<number> = new Set([2307, 2580, 2584, 2591, 2792, 7016]);
+
+/** Type errors of the evolvable files in `program` (those the environment causes left out), formatted with file:line:column. */
+export function ownTypeErrors(program: ts.Program, isEvolvable: (path: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const sf of program.getSourceFiles()) {
+    if (!isEvolvable(fromVirtual(sf.fileName))) continue;
+    for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) if (!ENVIRONMENT_CODES.has(d.code)) out.push(formatDiagnostic(d));
+  }
+  return out;
+}
+
 /** The type TypeScript infers for a JSON module, as a string; undefined when the text is not JSON. */
 export function jsonShape(text: string): string | undefined {
   const shape = (v: unknown): unknown => {

@@ -16,6 +16,7 @@ import type { RunResources } from "../evolution/loop/context.js";
 import type { RunEvent, RunOptions, RunSummary } from "../evolution/loop/types.js";
 import { openWorkspace } from "../workspace/open.js";
 import { isEvolveError } from "../kernel/errors.js";
+import { withWarningSink } from "../kernel/warn.js";
 import { approveHeld } from "../evolution/approve.js";
 import { git, tempDir } from "./helpers.js";
 
@@ -169,6 +170,25 @@ describe("a sandbox that fails under the round", () => {
     await expect(run(ws, { generations: 1, candidatesPerGeneration: 12 }, crashing)).rejects.toThrow("worker pool crashed");
     expect(git(ws, "rev-parse", "HEAD")).toBe(head);
     expect(git(ws, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("a committed tool that does not type-check", () => {
+  it("is named once, file:line:column and code, while the run goes on (candidates are held to the errors they add)", async () => {
+    const ws = workspace();
+    const file = path.join(ws, "agent", "tools", "numbers.ts");
+    writeFileSync(file, readFileSync(file, "utf8").replace(/return/, 'const broken: number = "x";\n  return'));
+    git(ws, "commit", "-qam", "a type error");
+    const lines: string[] = [];
+    const { summary } = await withWarningSink((t) => void lines.push(t), () => run(ws, { generations: 1, candidatesPerGeneration: 8 }));
+    const said = lines.filter((l) => l.includes("does not type-check"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^warning: the committed code does not type-check: agent\/tools\/numbers\.ts:\d+:\d+ TS2322: Type 'string' is not assignable to type 'number'; candidates are refused only for type errors they add/);
+    expect(summary.rounds).toBe(1);
+    // The same workspace without the error says nothing.
+    const clean: string[] = [];
+    await withWarningSink((t) => void clean.push(t), () => run(workspace(), { generations: 1, candidatesPerGeneration: 8 }));
+    expect(clean.filter((l) => l.includes("type-check"))).toEqual([]);
   });
 });
 

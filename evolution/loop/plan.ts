@@ -19,7 +19,8 @@ import { reflect } from "../reflect.js";
 import type { Reflection } from "../reflect.js";
 import type { CaseFlags } from "../judge.js";
 import type { Rng } from "../rng.js";
-import { createTypeChecker } from "../typecheck.js";
+import { createTypeChecker, ownTypeErrors } from "../typecheck.js";
+import { warn } from "../../kernel/warn.js";
 import type { RunState } from "./state.js";
 import { operatorsOf } from "./run-parts.js";
 import { operatorSource, type CandidateSource } from "./sources.js";
@@ -57,6 +58,7 @@ export async function planRound(
   inputs: { evolvable: (p: string) => boolean; program: () => ts.Program; rng: Rng; memory?: LearningMemory | undefined },
 ): Promise<RoundPlan> {
   const { config } = state.ws;
+  if (state.rounds === 1) warnIllTypedBase(inputs.program(), inputs.evolvable);
   let reflection = reflectOn(state);
   let planned: RoundPlan;
   if (state.settings.proposer !== "llm") {
@@ -83,6 +85,16 @@ export async function planRound(
  * The program of the current base for analysis: one warm checker per run, rebased (only what
  * changed re-parsed) when the base moves.
  */
+/**
+ * The committed code's own type errors, said once per run: candidates are refused only for errors
+ * they add (an existing project may carry some), so an error already there stays until a person fixes it.
+ */
+function warnIllTypedBase(program: ts.Program, evolvable: (p: string) => boolean): void {
+  const errors = ownTypeErrors(program, evolvable);
+  if (errors.length === 0) return;
+  warn(`the committed code does not type-check: ${errors[0]!.replace(/\.$/, "")}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}; candidates are refused only for type errors they add, so this one stays until it is fixed by hand`);
+}
+
 export function analysisProgram(state: RunState): () => ts.Program {
   const checker = createTypeChecker(state.ws.files);
   let tree = state.ws.tree;
