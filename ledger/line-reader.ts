@@ -16,7 +16,8 @@ export interface LineScan {
  * Reads the newest part of a file of newline-terminated lines: at most the last `windowBytes`
  * (a partial first line there is skipped), line by line, never holding more than `maxLineBytes` of
  * one line. `onLine` gets each complete line (without its newline) and its 1-based number counted
- * from where reading began. A missing file reads as empty.
+ * from where reading began. A missing file reads as empty; only the bytes present when reading began
+ * are read (a writer appending meanwhile cannot keep it going), and anything but a regular file is refused.
  */
 export async function readLines(path: string, options: { windowBytes: number; maxLineBytes: number }, onLine: (line: string, number: number) => void): Promise<LineScan> {
   const stat = await fsp.stat(path).catch((e: NodeJS.ErrnoException) => {
@@ -24,6 +25,9 @@ export async function readLines(path: string, options: { windowBytes: number; ma
     throw e;
   });
   if (stat === undefined) return { size: 0, skippedBytes: 0, oversize: 0, torn: false };
+  // A device or pipe put in the file's place (/dev/zero, /dev/full, a FIFO) would be read forever.
+  if (!stat.isFile() && !stat.isDirectory()) throw new Error(`${path} is not a regular file`);
+  if (stat.size === 0) return { size: 0, skippedBytes: 0, oversize: 0, torn: false };
   const start = Math.max(0, stat.size - options.windowBytes);
   const scan: LineScan = { size: stat.size, skippedBytes: start, oversize: 0, torn: false };
   let parts: Buffer[] = [];
@@ -45,7 +49,7 @@ export async function readLines(path: string, options: { windowBytes: number; ma
     parts = [];
     length = 0;
   };
-  for await (const chunk of createReadStream(path, { start, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, { start, end: stat.size - 1, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
     let from = 0;
     for (let nl = chunk.indexOf(10, from); nl >= 0; nl = chunk.indexOf(10, from)) {
       end(chunk.subarray(from, nl));

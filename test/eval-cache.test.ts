@@ -4,7 +4,7 @@
  * the newest entries, and `evolve eval --no-cache` writes nothing. Real git repositories, the real
  * CLI.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { initRepository, formatMessage, openEvalCache } from "../ledger/index.js";
@@ -116,6 +116,22 @@ describe("evaluation cache", () => {
     expect(warned).toEqual([expect.stringMatching(/eval-cache\.jsonl: cannot be read \(EISDIR.*\); evaluations are not cached in this run$/)]);
     rmSync(file, { recursive: true });
   });
+});
+
+describe("a device in the cache file's place", () => {
+  // /dev/zero and /dev/full read forever and report size 0: reading them unbounded hung evolve eval.
+  for (const device of ["/dev/zero", "/dev/full"]) {
+    it(`${device} is a warning and an uncached run, not a hang`, async () => {
+      const dir = await newRepo();
+      symlinkSync(device, cacheFile(dir));
+      const { cache, warned } = await open(dir);
+      cache.set("a", "s", "m", 1);
+      expect(cache.get("a", "s", "m")).toBe(1);
+      await cache.flush();
+      expect(warned[0]).toMatch(/eval-cache\.jsonl: cannot be read \(.*is not a regular file\); evaluations are not cached in this run$/);
+      expect(statSync(device).isCharacterDevice()).toBe(true);
+    });
+  }
 });
 
 describe("evolve eval and the cache", () => {
