@@ -3,10 +3,11 @@
  * path rules. The keys themselves (bounds, defaults, help) are the table in config-keys.ts; the
  * schema, the defaults and the commented default file are made from it here.
  */
-import { posix } from "node:path";
+import path, { posix } from "node:path";
 import { createRequire } from "node:module";
 import picomatch from "picomatch";
-import type { Ajv as AjvClass, ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
+import { packageRoot } from "../kernel/package-root.js";
 import { ajvError, inputError, parseYaml } from "../kernel/yaml-errors.js";
 import type { FieldPath, YamlSource } from "../kernel/yaml-errors.js";
 import { parseDuration } from "../interactions/time.js";
@@ -218,17 +219,21 @@ export function configSchema(keys: readonly ConfigKey[] = CONFIG_KEYS): Record<s
   return root;
 }
 
+/** Ajv's options for the config schema: the precompiled validator is made with these (test/config-validator.test.ts). */
+export const AJV_OPTIONS = { allErrors: false, verbose: true, strictTypes: false } as const;
+
+/** The precompiled validator, a file of the package (not of dist/): ajv's standalone code for configSchema(). */
+export const VALIDATOR_FILE = "workspace/config-validator.cjs";
+
 let validator: ValidateFunction | undefined;
 
 /**
- * The compiled schema, made the first time a config is read: loading and compiling ajv costs tens
- * of milliseconds that `evolve --help` and the commands that read no config should not pay.
+ * The validator, loaded the first time a config is read. It is ajv's standalone code for the schema,
+ * generated ahead of time and kept in step by a test: compiling the schema at start-up cost every
+ * command that reads a config about 150 ms; loading the generated code costs a few.
  */
 function validate(data: unknown): NonNullable<ValidateFunction["errors"]> | null {
-  if (validator === undefined) {
-    const { Ajv } = createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvClass };
-    validator = new Ajv({ allErrors: false, verbose: true, strictTypes: false }).compile(configSchema());
-  }
+  validator ??= createRequire(import.meta.url)(path.join(packageRoot(), VALIDATOR_FILE)) as ValidateFunction;
   return validator(data) ? null : (validator.errors ?? []);
 }
 
