@@ -43,7 +43,7 @@ function feedbackCommand(line: string, recorder: SessionRecorder | null): boolea
 async function turn(recorder: SessionRecorder | null, options: RunAgentOptions): Promise<AgentResult> {
   const recorded = recorder === null ? null : await recorder.run(options);
   const result = recorded?.result ?? (await runAgent(options));
-  if (result.ok) process.stdout.write("\n");
+  if (result.ok) output(false).write("\n");
   if (recorded === null) return result;
   if (recorded.recordError) reportRecordError(recorded.recordError);
   else output(false).warn(`${recordedLine(recorded.interactionId)}`);
@@ -91,7 +91,7 @@ export async function chatCommand(flags: AgentFlags): Promise<void> {
             request,
             history,
             ...(flags.maxSteps !== undefined ? { maxSteps: flags.maxSteps } : {}),
-            onToken: (t) => process.stdout.write(t),
+            onToken: (t) => output(false).write(t),
             onStep: (s) => {
               const l = stepLine(s);
               if (l) output(false).warn(`${l}`);

@@ -5,12 +5,13 @@
  * Rows are printed as the history is read (through the ledger's generation index), so the first
  * line appears before a long history is read to its end, and `-n` stops the reading early.
  */
-import { walkFirstParent, walkFirstParentBatches, type LogEntry } from "../../ledger/log.js";
+import { walkFirstParent, walkFirstParentBatches } from "../../ledger/log.js";
 import { openHistory } from "../../ledger/history-read.js";
 import { parseTag } from "../../ledger/commit-object.js";
 import { parseTrailers } from "../../ledger/trailers.js";
 import { KNOWN_GOOD_TRAILER } from "../../history/known-good-message.js";
 import { TRAILER } from "../../ledger/record.js";
+import { logJsonChunks, logRows, type LogRow } from "../../history/log-rows.js";
 import { c, fail, output, table, type Out } from "../output.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -23,22 +24,6 @@ export interface LogFlags {
   all?: boolean;
 }
 
-/** One row of `evolve log --json`. */
-export interface LogRow {
-  commit: string;
-  generation: number | null;
-  score: number | null;
-  parentScore: number | null;
-  delta: number | null;
-  holdout: number | null;
-  action: string | null;
-  operator: string | null;
-  fixed: string[];
-  tags: string[];
-  subject: string;
-  timestamp: number;
-}
-
 export async function logCommand(flags: LogFlags): Promise<void> {
   const out = output(flags.json === true);
   try {
@@ -46,34 +31,11 @@ export async function logCommand(flags: LogFlags): Promise<void> {
     const ref = flags.ref ?? "HEAD";
     const rows = logRows(walkFirstParentBatches(root, ref, { limit: flags.limit }));
     if (flags.all === true) return await logAll(out, root, ref, rows);
-    if (out.isJson) await streamJson(rows);
+    if (out.isJson) await streamJson(out, rows);
     else await streamTable(out, rows);
   } catch (e) {
     fail(e);
   }
-}
-
-async function* logRows(batches: AsyncIterable<LogEntry[]>): AsyncGenerator<LogRow[]> {
-  for await (const batch of batches) yield batch.map(rowOf);
-}
-
-function rowOf(e: LogEntry): LogRow {
-  const t = e.trailers;
-  const num = (k: string) => (t.has(k) ? Number(t.get(k)) : null);
-  return {
-    commit: e.commit,
-    generation: num(TRAILER.generation),
-    score: num(TRAILER.score),
-    parentScore: num(TRAILER.parentScore),
-    delta: num(TRAILER.delta),
-    holdout: num(TRAILER.holdout),
-    action: t.get(TRAILER.action) ?? null,
-    operator: t.get(TRAILER.operator) ?? null,
-    fixed: t.get(TRAILER.fixed)?.split(/,\s*/).filter((x) => x !== "" && x !== "none") ?? [],
-    tags: e.tags,
-    subject: e.subject,
-    timestamp: e.timestamp,
-  };
 }
 
 function cells(r: LogRow, tags: boolean): string[] {
@@ -89,19 +51,9 @@ function cells(r: LogRow, tags: boolean): string[] {
 
 const HEADER = ["gen", "commit", "score", "delta", "action", "subject"];
 
-/**
- * The same bytes as `JSON.stringify(rows, null, 2)`, written batch by batch (a batch stringified
- * as an array is already indented as the whole would be); nothing is written before the first row.
- */
-async function streamJson(batches: AsyncIterable<LogRow[]>): Promise<void> {
-  let first = true;
-  for await (const batch of batches) {
-    if (batch.length === 0) continue;
-    const inner = JSON.stringify(batch, null, 2).slice(2, -2);
-    process.stdout.write(`${first ? "[\n" : ",\n"}${inner}`);
-    first = false;
-  }
-  process.stdout.write(first ? "[]\n" : "\n]\n");
+/** `evolve log --json`: the rows as they are read (see logJsonChunks). */
+async function streamJson(out: Out, batches: AsyncIterable<LogRow[]>): Promise<void> {
+  for await (const chunk of logJsonChunks(batches)) out.write(chunk);
 }
 
 /** Rows under a header; column widths come from the first rows (a wider cell later pushes its line). */
@@ -121,7 +73,7 @@ async function streamTable(out: Out, batches: AsyncIterable<LogRow[]>): Promise<
       widths = widthsOf(head);
       lines += `${table(head)}\n`;
     }
-    if (lines !== "") process.stdout.write(lines);
+    if (lines !== "") out.write(lines);
   }
   if (widths === null) out.say(table(head));
 }
