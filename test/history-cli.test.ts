@@ -164,3 +164,24 @@ describe("rollback, tag, reset, show: one workspace through its history", () => 
     expect(evolve(["show", "nope", "--workspace", ws], tmp.dir).status).toBe(2);
   });
 });
+
+describe("evolve log in process", () => {
+  const tmp = tempDir("evolve-log-io-");
+  afterAll(() => tmp.cleanup());
+
+  test("writes its rows through the invocation's streams, table and --json alike (nothing to process.stdout)", async () => {
+    const { main } = await import("../bin/main.js");
+    const ws = path.join(tmp.dir, "ws");
+    evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
+    const run = async (args: string[]) => {
+      const io = { out: "", err: "", cwd: tmp.dir, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+      const code = await main(["log", "--workspace", ws, ...args], io);
+      return { code, ...io };
+    };
+    const json = await run(["--json"]);
+    expect(json.code, json.err).toBe(0);
+    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ generation: 0, tags: ["gen-0"] })]);
+    const table = await run([]);
+    expect(table.out).toMatch(/^gen\s+commit/m);
+  });
+});
