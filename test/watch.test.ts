@@ -162,7 +162,9 @@ describe("feedback, config changes, live regressions and a deleted workspace", {
     expect(line).toMatch(/error_rate \d+\/\d+ -> 10\/10 \(two-proportion-z, p=/);
     expect(git(ws, "log", "-1", "--format=%s")).toMatch(/^evolve: gen 2: revert/);
     expect(git(ws, "log", "-1", "--format=%(trailers:key=Evolve-Reverts,valueonly)").trim()).toBe(gen1);
-    expect(git(ws, "log", "-1", "--format=%b")).toMatch(/did significantly worse in use than generation 0 \(safety\.rollbackOnRegression\):\n- error_rate 0\/\d+ -> 10\/10 \(two-proportion-z, p=/);
+    expect(git(ws, "log", "-1", "--format=%b")).toMatch(/gen 1 served users significantly worse than gen 0 [^\n]*confirmed in the later half[^\n]*\n- error_rate 0\/\d+ -> 10\/10 \(two-proportion-z, p=/);
+    // The evidence is in a trailer too, as the revert `evolve improve` makes (one check for both).
+    expect(JSON.parse(git(ws, "log", "-1", "--format=%(trailers:key=Evolve-Live-Regression,valueonly)").trim())).toMatchObject({ parent: 0, child: 1, findings: expect.arrayContaining([expect.objectContaining({ metric: "error_rate" })]) });
     expect(JSON.parse(git(ws, "show", "HEAD:agent/params.json")).maxTokens).toBe(24);
   });
 

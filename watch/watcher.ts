@@ -100,8 +100,9 @@ async function cycle(x: RunContext): Promise<void> {
 async function live(x: RunContext): Promise<void> {
   const { o } = x;
   const check = await checkLiveRegression(o.root, o.command);
+  if (check.decision === "glitch") o.log(`live check: ${check.reason}; not acted on`);
   if (check.regression === null) return;
-  o.log(`live regression in generation ${check.generation} (${check.commit.slice(0, 10)}): ${check.findings.join("; ")}`);
+  o.log(`live regression in generation ${check.generation} (${(check.commit ?? "").slice(0, 10)}): ${check.findings.join("; ")}`);
   if (check.reverted) {
     x.triggers.setKnownTip(check.reverted.commit);
     o.log(`  reverted as ${check.reverted.tag} (${check.reverted.commit.slice(0, 10)}), safety.rollbackOnRegression is on`);
