@@ -60,8 +60,10 @@ export async function startTriggers(o: TriggerOptions): Promise<Triggers> {
   let configText = readConfigText(o.root);
   const reloadConfig = (): void => {
     try {
-      configText = readConfigText(o.root);
-      config = parseConfig(readFileSync(path.join(o.root, CONFIG_FILE), "utf8"), CONFIG_FILE);
+      // Unreadable counts as null text, as readConfigText says, so the poll does not report it again.
+      configText = null;
+      configText = readFileSync(path.join(o.root, CONFIG_FILE), "utf8");
+      config = parseConfig(configText, CONFIG_FILE);
       restartSchedule();
       o.log(`${CONFIG_FILE} changed: using it from now on`);
     } catch (err) {
