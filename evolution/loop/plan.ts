@@ -58,7 +58,12 @@ export async function planRound(
   inputs: { evolvable: (p: string) => boolean; program: () => ts.Program; rng: Rng; memory?: LearningMemory | undefined },
 ): Promise<RoundPlan> {
   const { config } = state.ws;
-  if (state.rounds === 1) warnIllTypedBase(inputs.program(), inputs.evolvable);
+  if (state.rounds === 1) {
+    // Building the analysis program is propose time, whichever step asks for it first.
+    const t0 = performance.now();
+    warnIllTypedBase(inputs.program(), inputs.evolvable);
+    state.stages.propose += performance.now() - t0;
+  }
   let reflection = reflectOn(state);
   let planned: RoundPlan;
   if (state.settings.proposer !== "llm") {
