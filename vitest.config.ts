@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import SlowestFirst from "./test/sequencer.js";
 
 // Tests spawn real git, real worker processes and the built CLI: the defaults (5 s) are for unit tests.
 export default defineConfig({
@@ -9,6 +10,7 @@ export default defineConfig({
     // their time waiting on child processes, git and timers: two at once took the suite from about
     // 13 to 9 minutes on the 2-core CI machine.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    sequence: { sequencer: SlowestFirst },
     testTimeout: 60_000,
     hookTimeout: 240_000,
   },
