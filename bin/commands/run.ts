@@ -181,6 +181,9 @@ function renderer(out: Out, wantBar: boolean): { event: (e: RunEvent) => void; s
         case "reflection":
           if (e.reflection.plan.length > 0) log(`  ${c.dim(`plan: ${e.reflection.plan[0]}${e.reflection.plan.length > 1 ? ` (+${e.reflection.plan.length - 1} more)` : ""}`)}`);
           break;
+        case "detour":
+          log(`  ${c.dim(`detour ${e.detour}: nothing left around the tip; searching from a neutral variant (${e.variant})`)}`);
+          break;
         case "round":
         case "stop":
           break;

@@ -100,12 +100,12 @@ function warnIllTypedBase(program: ts.Program, evolvable: (p: string) => boolean
   warn(`the committed code does not type-check: ${errors[0]!.replace(/\.$/, "")}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}; candidates are refused only for type errors they add, so this one stays until it is fixed by hand`);
 }
 
-export function analysisProgram(state: RunState): () => ts.Program {
+export function analysisProgram(state: RunState): (on?: { files: FileMap; tree: string }) => ts.Program {
   const checker = createTypeChecker(state.ws.files);
   let tree = state.ws.tree;
-  return () => {
-    if (tree !== state.ws.tree) checker.rebase(state.ws.files);
-    tree = state.ws.tree;
+  return (on = state.ws) => {
+    if (tree !== on.tree) checker.rebase(on.files);
+    tree = on.tree;
     return checker.program();
   };
 }

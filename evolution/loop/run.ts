@@ -6,9 +6,6 @@
  */
 import { isEvolvable } from "../../workspace/config.js";
 import { createEvaluator } from "../../golden-tests/evaluate.js";
-import { candidateStream, combinationStream, PAIR_POOL } from "../candidates.js";
-import type { Edit } from "../edits.js";
-import { focusedPairs } from "../search-policy.js";
 import { createRng } from "../rng.js";
 import { startTypeCheckThread } from "../typecheck-thread.js";
 import type { RunResources } from "./context.js";
@@ -19,8 +16,8 @@ import { evaluateRound } from "./scheduler.js";
 import type { GateBase } from "./gates.js";
 import { recordLosers, selectWinner } from "./select.js";
 import { commitWinner, refuseInterference } from "./commit.js";
-import { operatorSource } from "./sources.js";
 import type { CandidateSource } from "./sources.js";
+import { afterDeadEnd, archiveNeutral, atDeadEnd, deadEndReason, searchOn } from "./detour.js";
 import { gateBase, heldSourceFor, llmSourceFor, newRunState, pastTries, recordUnusable, stopCheck, summarise } from "./run-parts.js";
 import type { RunOptions, RunSummary } from "./types.js";
 import type { Situation } from "../../memory/situation.js";
@@ -49,22 +46,18 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
     emit({ type: "start", workspace: state.root, branch: state.branch, generation: state.generation - 1, score: state.base.score, holdout: state.base.holdout, passed: state.base.passed, total: state.base.total, budget: state.settings.budget, perGeneration: state.settings.perGeneration, generations: state.settings.generations });
 
     let situation: Situation | null = null;
-    // The search policy's state for the current base: its ordered edits, and whether the focused
-    // pairs around its most suspicious lines were tried once its first stream ran dry.
-    let lastOrdered: readonly Edit[] = [];
-    let escalated = false;
+    // The search policy's state for the current tip: its ordered edits, whether the focused pairs
+    // were offered, the neutral variants archived and searched from (detour.ts).
+    let search = searchOn(state.ws.commit, []);
     while ((state.stop = stopCheck(state, stopRequested)) === null) {
       await refuseInterference(state);
       state.rounds += 1;
       // 1. Plan: on a new base, or when it is time to reflect again, rebuild the ordered stream.
-      if (operators === null || (state.rounds > 1 && (state.rounds - 1) % config.reflection.interval === 0)) {
+      if (operators === null || (state.rounds > 1 && (state.rounds - 1) % config.reflection.interval === 0 && !atDeadEnd(search))) {
         const plan = await planRound(state, evaluator, { evolvable, program: baseProgram, rng, memory: options.memory });
         operators = plan.operators;
         situation = plan.situation;
-        if (plan.ordered !== undefined) {
-          lastOrdered = plan.ordered;
-          escalated = false;
-        }
+        if (plan.ordered !== undefined) search = searchOn(state.ws.commit, plan.ordered, search);
       }
       // 2. Evaluate: a model's batch first, then the operators' stream, through the gates and the sandbox.
       thread ??= { tree: opened.ws.tree, check: await threadStarting };
@@ -83,17 +76,18 @@ export async function runLoop(opened: OpenedRun, res: RunResources, options: Pic
       const winner = stopRequested() ? null : await selectWinner(state, round.tried, evaluator);
       await recordLosers(state, round.tried, winner);
       options.memory?.record(roundOutcomes(situation, round.tried, winner));
-      // 4. Commit, or stop when nothing more can come from this base.
+      archiveNeutral(search, round.tried, state.base);
+      // 4. Commit, or at a dead end search on (focused pairs, then neutral variants), or stop.
       if (winner !== null) {
         await commitWinner(state, winner, round.tried.length, res.modelId);
         operators = null;
-      } else if (round.exhausted && llm === null && !escalated && state.settings.proposer !== "llm") {
-        // Before giving up on this base: pairs of edits around its most suspicious lines.
-        escalated = true;
-        operators = operatorSource(combinationStream(state.ws.files, state.ws.tree, focusedPairs(lastOrdered, PAIR_POOL), state.seen)[Symbol.iterator]());
       } else if (round.exhausted && llm === null) {
-        state.stop = { cause: "exhausted", reason: "no candidate left to try from this tree" };
-        break;
+        const next = state.settings.proposer === "llm" || stopRequested() ? null : await afterDeadEnd(state, search, { evaluator, evolvable, program: baseProgram, rng });
+        if (next === null) {
+          state.stop = { cause: "exhausted", reason: deadEndReason(search) };
+          break;
+        }
+        operators = next;
       }
     }
     await res.cache.flush();

@@ -52,6 +52,8 @@ export type RunEvent =
   | { type: "rollback"; reverted: string; commit: string; reason: string }
   | { type: "rollback-skipped"; commit: string; reason: string }
   | { type: "round"; generation: number; round: number; edits: number; suspicious: number }
+  /** The tip's neighbourhood ran dry: the search goes on from the `detour`-th neutral variant of it. */
+  | { type: "detour"; generation: number; detour: number; variant: string; edits: number }
   | { type: "candidate"; generation: number; evaluated: number; budget: number; stage: string; accepted: boolean; reason: string }
   | { type: "generation"; generation: number; commit: string; tag: string; score: number; holdout: number | null; delta: number; summary: string; fixed: string[] }
   | { type: "reflection"; reflection: Reflection }
