@@ -193,9 +193,14 @@ export async function updateRef(
         { ref, ...(branch === undefined ? {} : { branch }), expected: expect, actual: current ?? null },
       );
     }
-    await handle.writeFile(`${oid}\n`);
-    await handle.close();
-    await fsp.rename(lock, path);
+    try {
+      await handle.writeFile(`${oid}\n`);
+      await handle.close();
+      await fsp.rename(lock, path);
+    } catch (error) {
+      // Node's error for a failed write (a full disk) names no file: say which ref was being moved.
+      throw storageFault(path, "update the ref", error);
+    }
     renamed = true;
   } finally {
     if (!renamed) {
