@@ -13,13 +13,13 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { CLI, evolve, GIT_ENV, gitStatus, tempDir, type CliResult } from "./helpers.js";
 
-const isRoot = process.getuid?.() === 0;
-const has = (cmd: string, ...args: string[]): boolean => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
-const canMount = isRoot && has("mount", "--version") && has("umount", "--version");
-const canSetpriv = isRoot && has("setpriv", "--version");
 const NOBODY = 65534;
-
 const tmp = tempDir("evolve-faults-");
+const isRoot = process.getuid?.() === 0;
+const runs = (cmd: string, ...args: string[]): boolean => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
+// Tried for real: root in a container without CAP_SYS_ADMIN has mount but may not use it.
+const canMount = isRoot && runs("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tmp.dir) && runs("umount", tmp.dir);
+const canSetpriv = isRoot && runs("setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "true");
 const BASE = path.join(tmp.dir, "base");
 const mounts: string[] = [];
 
