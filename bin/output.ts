@@ -6,7 +6,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import pc from "picocolors";
-import { EvolveError, kindOf } from "../kernel/errors.js";
+import { EvolveError, kindOf, systemFault } from "../kernel/errors.js";
 import { redact } from "../kernel/redact.js";
 import { withWarningSink } from "../kernel/warn.js";
 
@@ -160,23 +160,12 @@ function stackOf(error: unknown): string {
   return parts.join("\ncaused by: ");
 }
 
-/** Node's errors from the file system and the OS that are about the machine, not a bug: one line. */
-const SYSTEM_CODES: Record<string, string> = {
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
-  EROFS: "read-only file system",
-  EMFILE: "too many open files",
-  EIO: "input/output error",
-};
-
+/** A machine fault (a full disk, a denied permission) as one line, naming the call and file; null for anything else. */
 function systemError(error: unknown): string | null {
-  if (!(error instanceof Error)) return null;
-  const { code, syscall, path: file } = error as NodeJS.ErrnoException;
-  const what = code === undefined ? undefined : SYSTEM_CODES[code];
-  if (what === undefined) return null;
-  return `${what} (${code})${syscall === undefined ? "" : ` in ${syscall}`}${file === undefined ? "" : ` on ${file}`}`;
+  const fault = systemFault(error);
+  if (fault === null) return null;
+  const { syscall, path: file } = error as NodeJS.ErrnoException;
+  return `${fault}${syscall === undefined ? "" : ` in ${syscall}`}${file === undefined ? "" : ` on ${file}`}`;
 }
 
 export function fixed(x: number | null | undefined, digits = 4): string {

@@ -80,6 +80,36 @@ export function reworded(error: EvolveError, message: string): EvolveError {
   return new EvolveError(error.code, message, error.data, { cause: error });
 }
 
+/** Node's errors from the file system and the OS that are about the machine, not a bug. */
+const SYSTEM_CODES: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EMFILE: "too many open files",
+  EIO: "input/output error",
+};
+
+/** "no space left on the device (ENOSPC)" for a machine fault (a system error of a known code); null for anything else. */
+export function systemFault(error: unknown): string | null {
+  if (!(error instanceof Error)) return null;
+  const code = (error as NodeJS.ErrnoException).code;
+  const what = code === undefined ? undefined : SYSTEM_CODES[code];
+  return what === undefined ? null : `${what} (${code})`;
+}
+
+/**
+ * A machine fault met while writing evolve's own state, restated as a `storage` failure naming what
+ * was being written: Node's own error names only a temporary file, or for a failed `write` no file
+ * at all. Anything that is not a machine fault is returned as it is.
+ */
+export function storageFault(path: string, doing: string, error: unknown): unknown {
+  const fault = systemFault(error);
+  if (fault === null || error instanceof EvolveError) return error;
+  return new EvolveError("storage", `${path}: cannot ${doing}: ${fault}`, { path }, { cause: error });
+}
+
 /** Plain text of any thrown value, for one-line problems. */
 export function errorMessage(value: unknown): string {
   return value instanceof Error ? value.message : String(value);

@@ -41,7 +41,8 @@ export interface CommitResult {
  * Crash safety: objects are written first (atomically, see writeObjects), then the tag ref, then
  * the branch ref under a lock that re-checks the tip, then files. Killed at any point, the branch
  * names a complete commit. A tag left on a commit the branch never reached is overwritten by the
- * retry; files left behind the branch are fixed by repairWorktree.
+ * retry (or, when the branch update failed for a machine fault, removed at once); files left
+ * behind the branch are fixed by repairWorktree.
  */
 export async function commitChanges(dir: string, options: CommitOptions): Promise<CommitResult> {
   const { branch, parent, changes, message, tagName } = options;
@@ -80,15 +81,29 @@ export async function commitChanges(dir: string, options: CommitOptions): Promis
   }
 
   await writeObjects(gitdir, objects);
-  if (tagName !== undefined && tagOid !== undefined) {
-    const tagRef = `refs/tags/${tagName}`;
-    await updateRef(gitdir, tagRef, tagOid, undefined, () => readRef(dir, tagRef));
+  const tagRef = `refs/tags/${tagName}`;
+  const tagBefore = tagOid === undefined ? undefined : await readRef(dir, tagRef);
+  if (tagOid !== undefined) await updateRef(gitdir, tagRef, tagOid, undefined, () => readRef(dir, tagRef));
+  try {
+    await updateRef(gitdir, branchRef, commit.oid, parent, () => readRef(dir, branchRef));
+  } catch (error) {
+    // A machine fault (full disk, denied permission) kept the branch where it was: a tag this call
+    // created would name a commit no branch reaches, so take it back and the failure moves no ref.
+    const machine = !(error instanceof EvolveError) || error.code === "storage";
+    if (machine && tagOid !== undefined && tagBefore === undefined) await dropTag(gitdir, tagRef, tagOid);
+    throw error;
   }
-  await updateRef(gitdir, branchRef, commit.oid, parent, () => readRef(dir, branchRef));
   // The generation index is a cache: killed before this line, the next reader adds the commit itself.
   indexNewObjects(gitdir, objects);
   if (checkedOut) await syncWorktree(dir, changes);
   return { commit: commit.oid, tree: built.tree };
+}
+
+/** Remove the loose tag ref `tagRef` if it still holds `tagOid` (what this process wrote). */
+async function dropTag(gitdir: string, tagRef: string, tagOid: string): Promise<void> {
+  const file = join(gitdir, tagRef);
+  const now = await fsp.readFile(file, "utf8").catch(() => null);
+  if (now?.trim() === tagOid) await fsp.rm(file, { force: true });
 }
 
 /**

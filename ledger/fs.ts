@@ -4,7 +4,7 @@ import { promises as fsp } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { deflateSync } from "node:zlib";
 import { basename, dirname, join } from "node:path";
-import { EvolveError } from "../kernel/errors.js";
+import { EvolveError, storageFault } from "../kernel/errors.js";
 
 /**
  * The file system client handed to isomorphic-git: node's promise API with two changes.
@@ -121,7 +121,19 @@ async function writeLoose(gitdir: string, object: GitObject): Promise<boolean> {
   const header = Buffer.from(`${object.type} ${object.content.length}\0`);
   const deflated = deflateSync(Buffer.concat([header, object.content]), { level: 1 });
   const temp = join(gitdir, "objects", `tmp_obj_${randomBytes(6).toString("hex")}`);
-  await fsp.writeFile(temp, deflated, { mode: 0o444 });
+  try {
+    await fsp.writeFile(temp, deflated, { mode: 0o444 });
+    await renameInto(temp, path);
+  } catch (error) {
+    // A full disk fails the write after the temporary file exists; it must not stay behind, and the
+    // message names the object rather than that file (or, for a failed write, no file at all).
+    await fsp.rm(temp, { force: true });
+    throw storageFault(join(gitdir, "objects"), `write ${object.type} ${object.oid}`, error);
+  }
+  return true;
+}
+
+async function renameInto(temp: string, path: string): Promise<void> {
   try {
     await fsp.rename(temp, path);
   } catch (error) {
@@ -129,7 +141,6 @@ async function writeLoose(gitdir: string, object: GitObject): Promise<boolean> {
     await fsp.mkdir(dirname(path), { recursive: true });
     await fsp.rename(temp, path);
   }
-  return true;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -182,9 +193,14 @@ export async function updateRef(
         { ref, ...(branch === undefined ? {} : { branch }), expected: expect, actual: current ?? null },
       );
     }
-    await handle.writeFile(`${oid}\n`);
-    await handle.close();
-    await fsp.rename(lock, path);
+    try {
+      await handle.writeFile(`${oid}\n`);
+      await handle.close();
+      await fsp.rename(lock, path);
+    } catch (error) {
+      // Node's error for a failed write (a full disk) names no file: say which ref was being moved.
+      throw storageFault(path, "update the ref", error);
+    }
     renamed = true;
   } finally {
     if (!renamed) {

@@ -15,7 +15,7 @@ import { promises as fsp, readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { EvolveError } from "../kernel/errors.js";
+import { EvolveError, storageFault } from "../kernel/errors.js";
 import { gitdirOf } from "./fs.js";
 
 /** Who holds the lock, as written in the lock file. */
@@ -129,7 +129,13 @@ function lockHeld(file: string, holder: LockHolder, waitedMs: number): EvolveErr
 /** Create `file` holding `text` if it does not exist, atomically: readers never see it half written. */
 async function createWhole(file: string, text: string): Promise<boolean> {
   const temp = `${file}-${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
-  await fsp.writeFile(temp, text);
+  try {
+    await fsp.writeFile(temp, text);
+  } catch (error) {
+    // A full disk fails the write after the file exists: it must not stay behind.
+    await fsp.rm(temp, { force: true });
+    throw storageFault(file, "create the lock", error);
+  }
   try {
     await fsp.link(temp, file);
     return true;
