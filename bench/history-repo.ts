@@ -14,7 +14,8 @@ import { exampleFiles } from "../workspace/init.js";
 import { formatMessage } from "../ledger/index.js";
 import { TRAILER } from "../ledger/record.js";
 
-const GIT_ENV = {
+/** Native git with a fixed identity and no user or system config, so every run writes the same history. */
+export const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: "evolve",
   GIT_AUTHOR_EMAIL: "evolve@localhost",

@@ -22,7 +22,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { initWorkspace } from "../workspace/init.js";
 import { commitChanges, firstParentLog, readFileAt } from "../ledger/index.js";
-import { buildHistory, generationMessage } from "./history-repo.js";
+import { buildHistory, generationMessage, GIT_ENV } from "./history-repo.js";
 
 export { buildHistory } from "./history-repo.js";
 import { bisectRange } from "../history/bisect-search.js";
@@ -106,15 +106,6 @@ export interface HistoryResult {
   wallMs: number;
 }
 
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "evolve",
-  GIT_AUTHOR_EMAIL: "evolve@localhost",
-  GIT_COMMITTER_NAME: "evolve",
-  GIT_COMMITTER_EMAIL: "evolve@localhost",
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_CONFIG_GLOBAL: "/dev/null",
-};
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "bin", "evolve.js");
 const PROBE = path.join(path.dirname(fileURLToPath(import.meta.url)), "log-probe.js");
 

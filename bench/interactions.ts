@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { quantileSorted } from "../kernel/statistics.js";
+import { createRng } from "../evolution/rng.js";
 import { type Completion, type Provider } from "../agent/llm/provider.js";
 import { createRecorder } from "../agent/runtime/recorder.js";
 import { prepareAgent, runAgent, type RunAgentOptions } from "../agent/runtime/run.js";
@@ -60,21 +61,10 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const sorted = (xs: readonly number[]) => [...xs].sort((a, b) => a - b);
 const median = (xs: readonly number[]) => quantileSorted(sorted(xs), 0.5);
 
-/** A seeded generator, so every run fills the same store. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 100,000 interactions over 14 days and 10 generations: 5% errors, 10% rated, 3% asked again. */
 function fill(store: InteractionStore, count: number): void {
-  const r = rng(7);
+  // Seeded, so every run fills the same store.
+  const r = createRng(7).next;
   const now = Date.now();
   const model = { provider: "ollama", name: "llama3", identity: "ollama:llama3:latest@bench", params: { temperature: 0, maxSteps: 4 } };
   const tool = { name: "slugify", args: '["Hello World"]', ok: true, result: '"hello-world"', failureKind: null, ms: 2 };

@@ -15,6 +15,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { initWorkspace } from "../workspace/init.js";
 import { packageRoot } from "../kernel/package-root.js";
+import { createRng } from "../evolution/rng.js";
 
 // The built CLI, also when this module runs from source (the test imports it through vitest).
 const CLI = path.join(packageRoot(), "dist", "bin", "evolve.js");
@@ -43,17 +44,6 @@ export interface KillLoopOptions {
   minMs?: number;
   maxMs?: number;
   log?: (line: string) => void;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const gitOut = (dir: string, ...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: ENV }).trim();
@@ -108,7 +98,7 @@ async function freshWorkspace(parent: string, n: number): Promise<string> {
 /** Run the loop in a temporary folder (removed afterwards). */
 export async function killLoop(options: KillLoopOptions): Promise<KillLoopReport> {
   const t0 = performance.now();
-  const random = rng(options.seed ?? 1);
+  const random = createRng(options.seed ?? 1).next;
   const [minMs, maxMs] = [options.minMs ?? 300, options.maxMs ?? 8000];
   const log = options.log ?? (() => {});
   const parent = mkdtempSync(path.join(os.tmpdir(), "evolve-killloop-"));

@@ -4,6 +4,7 @@
  * watch, worker, improve, memory).
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { FOR_PROPOSER, modelFlags, positiveInt, PROVIDER_HELP, WAIT_FLAG, WORKSPACE_FLAG } from "./flags.js";
 import { act } from "./program.js";
 
 export function declareAroundTheLoop(program: Command): void {
@@ -27,7 +28,7 @@ function declareAroundRuns(program: Command): void {
   program
     .command("report")
     .description("write one self-contained HTML report: scores per generation, live metrics, accepted changes with diffs, rejected attempts, A/B tests, alerts and recommendations")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("-o, --out <file>", "the HTML file to write (default: .git/evolve/report.html, outside the work tree)")
     .option("--since <duration|date>", "only generations, attempts and interactions since then (24h, 7d, 2026-11-01)")
     .option("--json", "print {file, bytes, report} on stdout, the report as data")
@@ -37,22 +38,19 @@ function declareAroundRuns(program: Command): void {
     .command("approve")
     .description("commit a candidate a run held for approval (diff above safety.approvalAboveLines) as the next generation, if it still applies and still improves the tip; without ID, list them")
     .argument("[id]", "the held candidate's id (its tree id, 4+ hex digits, as the run summary and evolve attempts show it)")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+    .option(...WORKSPACE_FLAG)
+    .option(...WAIT_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (id, o) => (await import("./commands/approve.js")).approveCommand(id, o)));
 }
 
 /** Serving the agent and improving it in the background. */
 function declareAlwaysOn(program: Command): void {
-  program
+  const serve = program
     .command("serve")
     .description("serve the agent behind an OpenAI-compatible endpoint (POST /v1/chat/completions, GET /v1/models, POST /v1/feedback); every request recorded; new generations served as they are committed")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
-    .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
-    .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
-    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+    .option(...WORKSPACE_FLAG);
+  modelFlags(serve)
     .option("--host <address>", "address to bind (config: serve.host, default 127.0.0.1); anything but loopback requires a bearer token")
     .option("--port <n>", "port (config: serve.port, default 8080; 0 = any free port)", (v: string) => {
       const n = Number(v);
@@ -65,15 +63,12 @@ function declareAlwaysOn(program: Command): void {
     .addOption(new Option("--proposer <kind>", "with --improve: where candidates come from").choices(["builtin", "llm", "mixed"]))
     .action(act(async (o) => (await import("./commands/serve.js")).serveCommand(o)));
 
-  program
+  const watch = program
     .command("watch")
     .description("improve in the background: a committed change to golden tests, evolvable files or the config that leaves cases failing, the schedule (reflection.interval: 1h) or bad feedback (watch.badFeedback) starts an improvement cycle; live regressions are reverted")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
-    .addOption(new Option("--proposer <kind>", "where candidates come from (as evolve run)").choices(["builtin", "llm", "mixed"]))
-    .option("--provider <name>", "for --proposer llm|mixed: node-llama-cpp | ollama | openai (config: model.provider)")
-    .option("--model <m>", "for --proposer llm|mixed: a GGUF file or a served model name (config: model.name)")
-    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+    .option(...WORKSPACE_FLAG)
+    .addOption(new Option("--proposer <kind>", "where candidates come from (as evolve run)").choices(["builtin", "llm", "mixed"]));
+  modelFlags(watch, { provider: FOR_PROPOSER + PROVIDER_HELP, model: `${FOR_PROPOSER}a GGUF file or a served model name (config: model.name)` })
     .action(act(async (o) => (await import("./commands/watch.js")).watchCommand(o)));
 }
 
@@ -87,15 +82,15 @@ function declareCases(program: Command): void {
     .option("--file <path>", "the case file under golden-tests/ (default golden-tests/recorded.yaml)")
     .option("--id <id>", "the case id (default TOOL-N)")
     .option("-y, --yes", "commit without asking")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WAIT_FLAG)
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (tool: string, args: string[], o) => (await import("./commands/cases.js")).recordCommand(tool, args, o)));
 }
 
 /** One improvement cycle, and the memory of what repaired what across cycles. */
 function declareImprovement(program: Command): void {
-  program
+  const improve = program
     .command("improve")
     .description("one improvement cycle: revert a live regression, cluster recent failed interactions, reflect (with a model: its own prompt and parameter proposals), run code generations and A/B-gated tuning, and say which interactions motivated which change")
     .option("--since <when>", "interactions since: a duration back from now (24h, 7d) or a date (default 7d)")
@@ -103,13 +98,10 @@ function declareImprovement(program: Command): void {
     .option("-b, --budget <n>", "candidates for the code generations (config: evolution.budget)", positiveInt)
     .option("--tune-rounds <n>", "tuning rounds (default 1)", positiveInt)
     .option("--repeats <n>", "tuning: runs per case when sampling is stochastic", positiveInt)
-    .option("--max-variants <n>", "tuning: variants per round at most (the model's proposals first)", positiveInt)
-    .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
-    .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
-    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option("--max-variants <n>", "tuning: variants per round at most (the model's proposals first)", positiveInt);
+  modelFlags(improve)
+    .option(...WAIT_FLAG)
+    .option(...WORKSPACE_FLAG)
     .option("--json", "end with one JSON object on stdout (clusters, plan, changes and their motivation)")
     .action(act(async (o) => (await import("./commands/improve.js")).improveCommand(o)));
 
@@ -117,13 +109,7 @@ function declareImprovement(program: Command): void {
     .command("memory")
     .description("the learning memory: which actions repaired which situations (failing tool, failure kind, assertion, code shape) across runs")
     .option("--limit <n>", "newest outcomes shown (default 10)", positiveInt)
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (o) => (await import("./commands/memory.js")).memoryCommand(o)));
-}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
 }

@@ -10,8 +10,9 @@
  * refusals and failures and may return an exit code (a verdict such as bisect's 125).
  */
 import path from "node:path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { EvolveError } from "../kernel/errors.js";
+import { FOR_PROPOSER, modelFlags, nonNegativeInt, positiveInt, PROVIDER_HELP, WAIT_FLAG, WORKSPACE_FLAG } from "./flags.js";
 import { invocationCwd, setExitCode, type Io } from "./output.js";
 import { declareAroundTheLoop } from "./program-around.js";
 
@@ -80,18 +81,6 @@ export function buildProgram(io: Io): Command {
   return program;
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number >= 1");
-  return n;
-}
-
-function nonNegativeInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number >= 0");
-  return n;
-}
-
 
 /** Workspaces and measuring: init, run, eval, log, show. */
 function declareCore(program: Command): void {
@@ -108,7 +97,7 @@ function declareCore(program: Command): void {
       (await import("./commands/init.js")).initCommand(dir, { example: o.example, json: o.json, list: o.listExamples, here: o.here, bare: o.bare }),
     ));
 
-  program
+  const run = program
     .command("run")
     .description("evolve the workspace's agent on its current branch: each accepted generation is a commit with Evolve-* trailers and a gen-N tag")
     .option("-w, --workspace <dir>", "the workspace to evolve (default: the one around the current directory; none: a fresh copy of --example under ./workspaces/)")
@@ -118,15 +107,12 @@ function declareCore(program: Command): void {
     .option("-b, --budget <n>", "maximum candidates in this run (config: evolution.budget)", positiveInt)
     .option("-s, --seed <n>", "seed of the proposer's random choices (config: evolution.seed)", nonNegativeInt)
     .option("--approve-large", "accept changes larger than safety.approvalAboveLines without asking")
-    .addOption(new Option("--proposer <kind>", "where candidates come from").choices(["builtin", "llm", "mixed"]).default("builtin"))
-    .option("--provider <name>", "for --proposer llm|mixed: node-llama-cpp | ollama | openai (config: model.provider)")
-    .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
-    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+    .addOption(new Option("--proposer <kind>", "where candidates come from").choices(["builtin", "llm", "mixed"]).default("builtin"));
+  modelFlags(run, { provider: FOR_PROPOSER + PROVIDER_HELP })
     .option("--no-progress", "no progress bar")
     .option("--memory", "order each round by the learning memory (.git/evolve/memory.sqlite) and feed it, as evolve improve does")
     .option("--redis <url>", "evaluate candidates on `evolve worker` processes through this Redis (config: evaluation.redis; password: $EVOLVE_REDIS_PASSWORD)")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+    .option(...WAIT_FLAG)
     .option("--json", "end with one JSON object on stdout (workspace, branch, scores, accepted generations)")
     .action(act(async (o) => (await import("./commands/run.js")).runCommand(o)));
 
@@ -134,7 +120,7 @@ function declareCore(program: Command): void {
     .command("eval")
     .description("measure a commit with the golden suite: per-case table and the score its Evolve-Score trailer records")
     .argument("[ref]", "commit, tag (gen-3) or branch", "HEAD")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--suite-ref <ref>", "take golden tests from this ref instead of the measured one")
     .option("--no-cache", "measure afresh even if this tree was measured before")
     .option("--bisect", "exit 0 good, 1 bad, 125 cannot measure: for `git bisect run`")
@@ -146,7 +132,7 @@ function declareCore(program: Command): void {
   program
     .command("log")
     .description("the generations of the branch, from their Evolve-* trailers (first-parent history)")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("-n, --limit <n>", "at most this many commits", positiveInt)
     .option("--ref <ref>", "start from this ref instead of HEAD")
     .option("--all", "also the backup refs evolve reset keeps (refs/evolve/backups/) and every tag")
@@ -161,7 +147,7 @@ function declareHistory(program: Command): void {
     .command("show")
     .description("one generation: why it was accepted, its recorded metrics, the cases it fixed or broke against its parent, and its diff")
     .argument("[ref]", "commit, tag (gen-3) or branch", "HEAD")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--stat", "diff stat only, no patch")
     .option("--no-measure", "do not measure (no fixed/broken cases), only what git records")
     .option("--no-cache", "measure afresh even if these trees were measured before")
@@ -171,12 +157,12 @@ function declareHistory(program: Command): void {
   program
     .command("attempts")
     .description("rejected candidates (git notes under refs/notes/evolve-attempts): operator, score, reason, diff")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--gen <n>", "only the candidates for generation N", nonNegativeInt)
     .option("--base <ref>", "only the candidates proposed against this commit")
     .option("--diff", "include each candidate's diff")
     .option("--prune", "apply history.attemptsRetention / history.attemptsPerBase now (old notes become garbage for git gc)")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+    .option(...WAIT_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (o) => (await import("./commands/attempts.js")).attemptsCommand(o)));
 
@@ -184,8 +170,8 @@ function declareHistory(program: Command): void {
     .command("rollback")
     .description("revert one generation (any, not only the tip) as a new generation: the tree git revert gives, re-measured, tagged gen-N")
     .argument("<ref>", "the commit or tag to revert, e.g. gen-12")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WAIT_FLAG)
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (ref: string, o) => (await import("./commands/rollback.js")).rollbackCommand(ref, o)));
 
@@ -198,7 +184,7 @@ function declareHistory(program: Command): void {
     .option("--metric <cond>", 'bad while this holds, e.g. "score<0.9" (score, holdout, passed, failed, evalMs)')
     .option("--suite-ref <ref>", "judge every commit with the golden tests of this ref (default: each commit's own)")
     .option("--no-cache", "measure every commit afresh")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout (firstBad.commit names the culprit; evaluations are counted)")
     .action(act(async (o) => (await import("./commands/bisect.js")).bisectCommand(o)));
 
@@ -208,8 +194,8 @@ function declareHistory(program: Command): void {
     .argument("<name>", "the tag name, e.g. known-good")
     .option("-r, --repeats <n>", "suite runs (config: history.tagRepeats)", positiveInt)
     .option("--ref <ref>", "tag this commit instead of HEAD")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WAIT_FLAG)
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (name: string, o) => (await import("./commands/tag.js")).tagCommand(name, o)));
 
@@ -218,8 +204,8 @@ function declareHistory(program: Command): void {
     .description("move the current branch and the work tree to a tag or commit, keeping the old tip under refs/evolve/backups/")
     .requiredOption("--to <ref>", "where to go, e.g. known-good")
     .option("--force", "discard uncommitted changes (they are saved in a backup commit first)")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WAIT_FLAG)
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (o) => (await import("./commands/reset.js")).resetCommand(o)));
 
@@ -227,12 +213,7 @@ function declareHistory(program: Command): void {
 
 /** The model flags ask, chat and doctor share (they override the config's `model` section). */
 function modelOptions(cmd: Command): Command {
-  return cmd
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
-    .option("--provider <name>", "node-llama-cpp | ollama | openai (config: model.provider)")
-    .option("--model <m>", "a GGUF file (node-llama-cpp) or a served model name (config: model.name)")
-    .option("--base-url <url>", "server address for ollama / openai (config: model.baseUrl)")
-    .option("--threads <n>", "CPU threads for node-llama-cpp (config: model.threads, default 1)", positiveInt)
+  return modelFlags(cmd.option(...WORKSPACE_FLAG))
     .option("--snap <dir>", "put a snapshot of this TypeScript project into the system prompt ({{context}})")
     .option("--snap-budget <tokens>", "token budget of that snapshot (default 1500)", positiveInt);
 }
@@ -260,7 +241,7 @@ function declareAgent(program: Command): void {
     .option("--rounds <n>", "rounds at most; each commits at most one generation (default 3)", positiveInt)
     .option("--repeats <n>", "runs per case when sampling is stochastic (temperature > 0), default 3", positiveInt)
     .option("--alpha <p>", "significance level of the paired sign test (default 0.05)", Number)
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
+    .option(...WAIT_FLAG)
     .option("--json", "end with one JSON object on stdout (generations with their A/B figures, cache counts)")
     .action(act(async (o) => (await import("./commands/tune.js")).tuneCommand(o)));
 
@@ -277,7 +258,7 @@ function declareInteractions(program: Command): void {
     .option("--rating <n>", "a rating from 1 (useless) to 5 (perfect)", Number)
     .option("--expected <text>", "with --bad or a low rating: the answer that was expected (evolve promote makes it a golden case)")
     .option("--note <text>", "a remark kept with the feedback")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (id: string, o) => (await import("./commands/feedback.js")).feedbackCommand(id, o)));
 
@@ -287,7 +268,7 @@ function declareInteractions(program: Command): void {
     .argument("[id]", "show this interaction in full")
     .option("--since <when>", "only those started since: a duration back from now (30m, 24h, 7d) or a date (2026-11-30)")
     .option("-n, --limit <n>", "at most this many, newest first (default 50)", positiveInt)
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print JSON on stdout (an array, or one object with ID)")
     .action(act(async (id: string | undefined, o) => (await import("./commands/interactions.js")).interactionsCommand(id, o)));
 
@@ -295,7 +276,7 @@ function declareInteractions(program: Command): void {
     .command("purge")
     .description("delete the interactions started before a date, with their tool calls and feedback, and compact the store so their text leaves the disk")
     .requiredOption("--before <when>", "a date (2026-11-30, midnight UTC) or a duration back from now (90d)")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     // The parent's --workspace and --json are parsed by the parent wherever they appear.
     .action(act(async (o, cmd: Command) => (await import("./commands/interactions.js")).purgeCommand({ ...(cmd.parent?.opts() ?? {}), ...o })));
@@ -305,7 +286,7 @@ function declareInteractions(program: Command): void {
     .description("live metrics of the agent from recorded interactions: response time (median, p95), error and task success rates (95% intervals), satisfaction, alerts, trend, live regressions per generation")
     .option("--since <when>", "only interactions since: a duration back from now (24h, 7d) or a date (2026-11-30)")
     .addOption(new Option("--by <what>", "one row per generation (with a live regression test against the previous one) or per UTC day").choices(["generation", "day"]))
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (o) => (await import("./commands/stats.js")).statsCommand(o)));
 
@@ -316,15 +297,15 @@ function declareInteractions(program: Command): void {
     .addOption(new Option("--split <split>", "train or holdout (default: a stable hash of the request, one in four held out)").choices(["train", "holdout"]))
     .option("--expected <text>", "the expected answer (default: from the feedback; a good answer guards itself)")
     .option("-y, --yes", "commit without asking")
-    .option("--wait [seconds]", "if another evolve process is writing to the workspace, wait for it (default 600 s) instead of refusing")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WAIT_FLAG)
+    .option(...WORKSPACE_FLAG)
     .option("--json", "print one JSON object on stdout")
     .action(act(async (id: string, o) => (await import("./commands/promote.js")).promoteCommand(id, o)));
 
   program
     .command("snapshot")
     .description("the compact map of the agent's evolvable code a model sees (signatures, prompts, params), printed and written to snapshots/<commit>.md")
-    .option("-w, --workspace <dir>", "the workspace (default: the one around the current directory)")
+    .option(...WORKSPACE_FLAG)
     .option("--budget <n>", "token budget (chars/4), default 4000", positiveInt)
     .option("--target <dir>", "snapshot another TypeScript project instead of the workspace")
     .option("--json", "print one JSON object on stdout")

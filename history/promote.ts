@@ -5,30 +5,19 @@
  * written), so the command can show the case and ask before committing. The new suite is loaded
  * before anything is written: a case that would not load is never committed.
  */
-import { EvolveError, isEvolveError, reworded } from "../kernel/errors.js";
+import { EvolveError } from "../kernel/errors.js";
 import { loadSuite } from "../golden-tests/index.js";
-import { commitChanges, currentBranch, dirtyPaths, formatMessage, readCommitFiles } from "../ledger/index.js";
+import { currentBranch, formatMessage, readCommitFiles } from "../ledger/index.js";
+import { commitCaseFile, refuseDirtyCaseFile, type CaseFilePlan } from "./case-commit.js";
 import { appendCase, caseYaml, promotedCase, type PromoteOptions, type PromotedCase, type PromotionBasis } from "../interactions/golden-case.js";
 import type { Interaction } from "../interactions/index.js";
 
 /** Where promoted cases go. */
 export const PROMOTED_FILE = "golden-tests/promoted.yaml";
 
-export interface PromotionPlan {
-  root: string;
-  branch: string;
-  /** HEAD when planned: the commit goes on top of it, or is refused if the branch moved. */
-  parent: string;
-  file: string;
-  /** The whole new content of the file. */
-  text: string;
-  /** The appended YAML, for showing. */
-  yaml: string;
-  case: PromotedCase;
+export interface PromotionPlan extends CaseFilePlan<PromotedCase> {
   basis: PromotionBasis;
   interactionId: number;
-  /** True when the file is new. */
-  created: boolean;
 }
 
 /** Everything the commit will hold, checked; nothing is written. */
@@ -45,9 +34,7 @@ export async function planPromotion(root: string, interaction: Interaction, opti
   const after = new Map(files).set(PROMOTED_FILE, text);
   const loaded = loadSuite(after).agentCases?.find((c) => c.id === id);
   if (!loaded) throw new EvolveError("internal", `the promoted case ${id} did not load back from ${PROMOTED_FILE}`, { case: id });
-  if ((await dirtyPaths(root)).includes(PROMOTED_FILE)) {
-    throw new EvolveError("dirty-worktree", `${PROMOTED_FILE} has uncommitted changes; commit or discard them first (nothing was changed)`, { paths: [PROMOTED_FILE] });
-  }
+  await refuseDirtyCaseFile(root, PROMOTED_FILE);
   return { root, branch, parent: commit, file: PROMOTED_FILE, text, yaml: caseYaml(built.case), case: built.case, basis: built.basis, interactionId: interaction.id, created: before === undefined };
 }
 
@@ -58,12 +45,5 @@ export async function commitPromotion(plan: PromotionPlan): Promise<{ commit: st
     `${plan.case.description}\nsplit: ${plan.case.split}`,
     [["Evolve-Interaction", String(plan.interactionId)]],
   );
-  try {
-    const r = await commitChanges(plan.root, { branch: plan.branch, parent: plan.parent, changes: new Map([[plan.file, plan.text]]), message });
-    return { commit: r.commit };
-  } catch (e) {
-    if (isEvolveError(e, "branch-moved")) throw reworded(e, `${plan.branch} moved while the case was being promoted; nothing was committed, run evolve promote again`);
-    if (isEvolveError(e, "dirty-worktree")) throw reworded(e, `${plan.file} has uncommitted changes; nothing was committed`);
-    throw e;
-  }
+  return commitCaseFile(plan, message, { doing: "promoted", command: "evolve promote", rewordDirty: true });
 }

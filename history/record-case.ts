@@ -4,11 +4,12 @@
  * confirmed. Planned first (nothing written); the new suite is loaded before anything is written.
  */
 import { posix } from "node:path";
-import { EvolveError, isEvolveError, reworded } from "../kernel/errors.js";
+import { EvolveError } from "../kernel/errors.js";
 import { loadSuite, type GoldenSuite } from "../golden-tests/index.js";
 import { appendRecorded, nextCaseId, recordedCase, recordedYaml, type RecordedCase } from "../golden-tests/record.js";
-import { commitChanges, currentBranch, dirtyPaths, formatMessage, type Identity } from "../ledger/index.js";
+import { currentBranch, formatMessage, type Identity } from "../ledger/index.js";
 import { openWorkspace } from "../workspace/open.js";
+import { commitCaseFile, refuseDirtyCaseFile, type CaseFilePlan } from "./case-commit.js";
 import { withEvaluator } from "./measure-tree.js";
 
 /** Where recorded cases go unless --file says otherwise. */
@@ -20,16 +21,7 @@ export interface RecordOptions {
   id?: string;
 }
 
-export interface RecordPlan {
-  root: string;
-  branch: string;
-  parent: string;
-  file: string;
-  text: string;
-  yaml: string;
-  case: RecordedCase;
-  created: boolean;
-}
+export type RecordPlan = CaseFilePlan<RecordedCase>;
 
 /** Run the call and prepare the case; nothing is written. */
 export async function planRecording(root: string, tool: string, args: unknown[], options: RecordOptions = {}): Promise<RecordPlan> {
@@ -54,18 +46,12 @@ export async function planRecording(root: string, tool: string, args: unknown[],
   const before = ws.files.get(file);
   const text = appendRecorded(file, before, c);
   loadSuite(new Map([...ws.files, [file, text]]), "golden-tests", { maxCaseTimeoutMs: ws.config.sandbox.maxCaseTimeoutMs });
-  if ((await dirtyPaths(root)).includes(file)) throw new EvolveError("dirty-worktree", `${file} has uncommitted changes; commit or discard them first (nothing was changed)`, { paths: [file] });
+  await refuseDirtyCaseFile(root, file);
   return { root, branch, parent: ws.commit, file, text, yaml: recordedYaml(c), case: c, created: before === undefined };
 }
 
 /** Commit a plan as a user commit (no generation); refused if the branch moved since. */
 export async function commitRecording(plan: RecordPlan, author?: Identity): Promise<{ commit: string }> {
   const message = formatMessage(`golden: record case ${plan.case.id} (${plan.case.tool})`, "The tool's observed behaviour, pinned with evolve cases record.", [["Evolve-Recorded-Case", plan.case.id]]);
-  try {
-    const r = await commitChanges(plan.root, { branch: plan.branch, parent: plan.parent, changes: new Map([[plan.file, plan.text]]), message, ...(author ? { author } : {}) });
-    return { commit: r.commit };
-  } catch (e) {
-    if (isEvolveError(e, "branch-moved")) throw reworded(e, `${plan.branch} moved while the case was being recorded; nothing was committed, run evolve cases record again`);
-    throw e;
-  }
+  return commitCaseFile(plan, message, { doing: "recorded", command: "evolve cases record" }, author);
 }

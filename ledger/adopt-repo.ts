@@ -7,15 +7,12 @@ import { join } from "node:path";
 import git from "isomorphic-git";
 import { EvolveError } from "../kernel/errors.js";
 import type { FileMap } from "../kernel/files.js";
-import { clearLeftovers, fs, gitCache, updateRef, writeObjects } from "./fs.js";
+import { clearLeftovers, fs, gitCache, updateRef } from "./fs.js";
 import type { InitOptions } from "./init-repo.js";
-import { checkRefName, commitObject, formatIdentity, tagObject } from "./objects.js";
+import { checkRefName } from "./objects.js";
 import { decodeText, headBranch, readRef } from "./read-tree.js";
-import { buildTree } from "./tree-hash.js";
+import { createGitDir, writeRootObjects } from "./root-commit.js";
 import { syncWorktree } from "./worktree.js";
-
-// As in init-repo.ts: native git's defaults on Linux, not isomorphic-git's.
-const CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n";
 
 /**
  * Commit `existing` (files already on disk, unchanged) plus `added` (written here) as the root
@@ -29,10 +26,7 @@ const CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare
 export async function commitFirstInPlace(dir: string, existing: FileMap, added: FileMap, options: InitOptions): Promise<{ commit: string; tree: string; branch: string }> {
   const gitdir = join(dir, ".git");
   const hasRepo = await fsp.stat(gitdir).then(() => true, () => false);
-  if (!hasRepo) {
-    await git.init({ fs, dir, defaultBranch: options.branch ?? "main" });
-    await fsp.writeFile(join(gitdir, "config"), CONFIG);
-  }
+  if (!hasRepo) await createGitDir(dir, options.branch ?? "main");
   const branch = (await headBranch(dir)) ?? options.branch ?? "main";
   checkRefName(branch, "commitFirstInPlace: branch");
   checkRefName(options.tagName, "commitFirstInPlace: tagName");
@@ -41,19 +35,15 @@ export async function commitFirstInPlace(dir: string, existing: FileMap, added: 
   // Ref locks a killed attempt left would refuse every ref write below.
   if (hasRepo) await clearLeftovers(gitdir);
   const files = new Map([...existing, ...added]);
-  const built = await buildTree(dir, null, files);
-  const identity = formatIdentity(options.author);
-  const commit = commitObject(built.tree, [], identity, options.message);
-  const tag = tagObject(commit.oid, options.tagName, identity, options.tagMessage);
-  await writeObjects(gitdir, [...built.objects, commit, tag]);
+  const written = await writeRootObjects(dir, files, options);
   const tagRef = `refs/tags/${options.tagName}`;
   // A tag left by a killed attempt names a commit no branch reached: overwrite it.
-  await updateRef(gitdir, tagRef, tag.oid, undefined, () => readRef(dir, tagRef));
-  await updateRef(gitdir, branchRef, commit.oid, null, () => readRef(dir, branchRef));
+  await updateRef(gitdir, tagRef, written.tag, undefined, () => readRef(dir, tagRef));
+  await updateRef(gitdir, branchRef, written.commit, null, () => readRef(dir, branchRef));
   await syncWorktree(dir, added);
   const untouched = [...existing.keys()].filter((p) => !added.has(p));
   if (untouched.length > 0) await git.add({ fs, dir, filepath: untouched, force: true, cache: gitCache });
-  return { commit: commit.oid, tree: built.tree, branch };
+  return { commit: written.commit, tree: written.tree, branch };
 }
 
 /** What scanFolder found: text files to commit, and what it leaves out (with why). */

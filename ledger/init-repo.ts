@@ -1,12 +1,11 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
-import git from "isomorphic-git";
 import { EvolveError } from "../kernel/errors.js";
 import type { FileMap } from "../kernel/files.js";
-import { fs, updateRef, writeObjects } from "./fs.js";
-import { checkRefName, commitObject, formatIdentity, tagObject, type Identity } from "./objects.js";
+import { updateRef } from "./fs.js";
+import { checkRefName, type Identity } from "./objects.js";
 import { readRef } from "./read-tree.js";
-import { buildTree } from "./tree-hash.js";
+import { createGitDir, writeRootObjects } from "./root-commit.js";
 import { syncWorktree } from "./worktree.js";
 
 /** How to record generation 0. */
@@ -21,10 +20,6 @@ export interface InitOptions {
   /** Author, committer and tagger (default `evolve <evolve@localhost>`, now, +0000). */
   readonly author?: Identity;
 }
-
-// isomorphic-git's init writes `filemode = false`, `ignorecase = true`, `symlinks = false`,
-// which would make native git on Linux ignore the executable bit and fold case.
-const CONFIG = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n";
 
 /**
  * Create a repository at `dir` holding `files` as its only commit on `branch`, tagged, with the
@@ -42,19 +37,14 @@ export async function initRepository(dir: string, files: FileMap, options: InitO
   if (files.size === 0) throw new Error("initRepository: files is empty; generation 0 needs at least one file");
 
   await fsp.mkdir(dir, { recursive: true });
-  await git.init({ fs, dir, defaultBranch: branch });
+  await createGitDir(dir, branch);
   const gitdir = join(dir, ".git");
-  await fsp.writeFile(join(gitdir, "config"), CONFIG);
 
-  const built = await buildTree(dir, null, files);
-  const identity = formatIdentity(options.author);
-  const commit = commitObject(built.tree, [], identity, options.message);
-  const tag = tagObject(commit.oid, options.tagName, identity, options.tagMessage);
-  await writeObjects(gitdir, [...built.objects, commit, tag]);
+  const written = await writeRootObjects(dir, files, options);
   const tagRef = `refs/tags/${options.tagName}`;
   const branchRef = `refs/heads/${branch}`;
-  await updateRef(gitdir, tagRef, tag.oid, null, () => readRef(dir, tagRef));
-  await updateRef(gitdir, branchRef, commit.oid, null, () => readRef(dir, branchRef));
+  await updateRef(gitdir, tagRef, written.tag, null, () => readRef(dir, tagRef));
+  await updateRef(gitdir, branchRef, written.commit, null, () => readRef(dir, branchRef));
   await syncWorktree(dir, files);
-  return { commit: commit.oid, tree: built.tree };
+  return { commit: written.commit, tree: written.tree };
 }

@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSandbox, type Sandbox } from "../sandbox/pool.js";
-import { createEvaluator } from "../golden-tests/evaluate.js";
 import { loadSuite } from "../golden-tests/index.js";
 import { isEvolveError } from "../kernel/errors.js";
 import { parseConfig } from "../workspace/config.js";
+import { evaluateTools } from "./helpers.js";
 
 const TOOLS = `
 /** Busy for about \`rounds\` million steps, then the count: slow, but it finishes. */
@@ -29,17 +29,7 @@ afterAll(async () => {
   await sandbox.destroy();
 });
 
-async function run(yaml: string) {
-  const files = new Map([
-    ["agent/tools/t.ts", TOOLS],
-    ["golden-tests/cases.yaml", yaml],
-  ]);
-  const suite = loadSuite(files);
-  const evaluator = createEvaluator(suite, sandbox, { allowImports: [] });
-  const built = await evaluator.build(files);
-  if (!built.ok) throw new Error(built.reason);
-  return evaluator.run(built.code);
-}
+const run = (yaml: string) => evaluateTools(sandbox, TOOLS, yaml);
 
 describe("per-case timeoutMs", () => {
   it("gives a slow case its own limit, and cuts a hanging one at its own", async () => {

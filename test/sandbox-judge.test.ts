@@ -13,6 +13,7 @@ import { exampleFiles } from "../workspace/init.js";
 import { parseConfig } from "../workspace/config.js";
 import { prepareAgent, runAgent } from "../agent/runtime/run.js";
 import { createOllamaProvider } from "../agent/llm/ollama.js";
+import { evaluateTools } from "./helpers.js";
 import { fakeOllama, type FakeServer } from "./llm-fake-servers.js";
 
 let sandbox: Sandbox;
@@ -25,17 +26,7 @@ afterAll(async () => {
 
 const suiteYaml = (cases: string) => `cases:\n${cases}`;
 
-async function evaluate(tools: string, yaml: string) {
-  const files = new Map([
-    ["agent/tools/t.ts", tools],
-    ["golden-tests/cases.yaml", yaml],
-  ]);
-  const suite = loadSuite(files);
-  const evaluator = createEvaluator(suite, sandbox, { allowImports: [] });
-  const built = await evaluator.build(files);
-  if (!built.ok) throw new Error(built.reason);
-  return evaluator.run(built.code);
-}
+const evaluate = (tools: string, yaml: string) => evaluateTools(sandbox, tools, yaml);
 
 describe("results are bound to their call", () => {
   // The attack of issue 10: a tool drives the driver itself, so every later output would pair with

@@ -3,11 +3,10 @@
  * it did as a golden case: shown, then committed (a user commit) once confirmed or with --yes.
  * Each ARG is read as JSON when it parses (`3`, `[1,2]`, `{"a":1}`, `"x"`), else taken as a string.
  */
-import { createInterface } from "node:readline";
-import { EvolveError } from "../../kernel/errors.js";
 import { commitRecording, planRecording } from "../../history/record-case.js";
 import { userIdentity } from "../../ledger/index.js";
-import { c, EXIT, fail, output, setExitCode } from "../output.js";
+import { c, fail, output } from "../output.js";
+import { confirmCase } from "./confirm-case.js";
 import { lockedCommand, type LockFlags } from "./lock.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
 
@@ -28,17 +27,6 @@ export function parseArg(text: string): unknown {
   }
 }
 
-async function ask(question: string): Promise<string | null> {
-  process.stderr.write(question);
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  try {
-    for await (const line of rl) return line.trim();
-    return null;
-  } finally {
-    rl.close();
-  }
-}
-
 export async function recordCommand(tool: string, args: string[], flags: RecordFlags): Promise<void> {
   await lockedCommand("evolve cases record", flags, () => recordUnlocked(tool, args, flags));
 }
@@ -51,18 +39,7 @@ async function recordUnlocked(tool: string, args: string[], flags: RecordFlags):
       ...(flags.file !== undefined ? { file: flags.file } : {}),
       ...(flags.id !== undefined ? { id: flags.id } : {}),
     });
-    out.say(`${plan.created ? "new file" : "append to"} ${c.bold(plan.file)}:`);
-    out.say(plan.yaml.trimEnd());
-    if (flags.yes !== true) {
-      const answer = await ask(`commit this case to ${plan.file}? [y/N] `);
-      if (answer === null) throw new EvolveError("usage", "evolve cases record asks before it commits and got no answer: pass --yes to commit without asking");
-      if (!/^y(es)?$/i.test(answer)) {
-        out.say("not committed; nothing was changed");
-        if (out.isJson) out.json({ committed: false, case: plan.case });
-        setExitCode(EXIT.failed);
-        return;
-      }
-    }
+    if (!(await confirmCase(out, plan, flags.yes, { command: "evolve cases record", declined: { committed: false, case: plan.case } }))) return;
     const found = await userIdentity(root);
     const { commit } = await commitRecording(plan, found?.identity);
     out.say(`${c.green("committed")} case ${c.bold(plan.case.id)} as ${commit.slice(0, 10)} on ${plan.branch}`);

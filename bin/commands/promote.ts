@@ -4,10 +4,9 @@
  * commit, not a generation) once confirmed. Without a terminal, the answer is read from stdin; no
  * answer at all is a refusal: pass --yes.
  */
-import { createInterface } from "node:readline";
-import { EvolveError } from "../../kernel/errors.js";
 import { commitPromotion, planPromotion } from "../../history/promote.js";
-import { c, EXIT, fail, output, setExitCode } from "../output.js";
+import { c, fail, output } from "../output.js";
+import { confirmCase } from "./confirm-case.js";
 import { parseInteractionId, storeForId } from "./feedback.js";
 import { lockedCommand, type LockFlags } from "./lock.js";
 import { workspaceFromFlag } from "./workspace-flag.js";
@@ -18,19 +17,6 @@ export interface PromoteFlags extends LockFlags {
   expected?: string;
   yes?: boolean;
   json?: boolean;
-}
-
-/** The first line of stdin as an answer; null at end of input. */
-async function ask(question: string): Promise<string | null> {
-  process.stderr.write(question);
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  try {
-    for await (const line of rl) return line.trim();
-    output(false).warn("");
-    return null;
-  } finally {
-    rl.close();
-  }
 }
 
 /** Holds the workspace lock from planning to committing (see lockedCommand). */
@@ -54,18 +40,8 @@ async function promoteUnlocked(idText: string, flags: PromoteFlags): Promise<voi
       ...(flags.split !== undefined ? { split: flags.split } : {}),
       ...(flags.expected !== undefined ? { expected: flags.expected } : {}),
     });
-    out.say(`${plan.created ? "new file" : "append to"} ${c.bold(plan.file)}:`);
-    out.say(plan.yaml.trimEnd());
-    if (flags.yes !== true) {
-      const answer = await ask(`commit this case to ${plan.file}? [y/N] `);
-      if (answer === null) throw new EvolveError("usage", "promote asks before it commits and got no answer: pass --yes to commit without asking");
-      if (!/^y(es)?$/i.test(answer)) {
-        out.say("not committed; nothing was changed");
-        if (out.isJson) out.json({ interaction: id, committed: false, case: plan.case });
-        setExitCode(EXIT.failed);
-        return;
-      }
-    }
+    const declined = { interaction: id, committed: false, case: plan.case };
+    if (!(await confirmCase(out, plan, flags.yes, { command: "promote", declined, endLineAtEof: true }))) return;
     const { commit } = await commitPromotion(plan);
     out.say(`${c.green("committed")} case ${c.bold(plan.case.id)} (${plan.case.split}) as ${commit.slice(0, 10)} on ${plan.branch}; evolve run and evolve tune judge the agent with it`);
     if (out.isJson) out.json({ interaction: id, committed: true, commit, file: plan.file, basis: plan.basis, case: plan.case });

@@ -5,6 +5,7 @@ import {
   forEachRuntimeNode,
   isNumberType,
   replaceNode,
+  returnedExpression,
   type Candidate,
   type Operator,
   type SourceContext,
@@ -34,9 +35,8 @@ function boundarySites(node: ts.Node): ts.Expression[] {
   if (ts.isElementAccessExpression(node)) return [node.argumentExpression];
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && INDEX_METHODS.has(node.expression.name.text)) return [...node.arguments];
   if (ts.isBinaryExpression(node) && COMPARISONS.has(node.operatorToken.kind)) return [node.left, node.right];
-  if (ts.isReturnStatement(node) && node.expression) return [node.expression];
-  if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) return [node.body];
-  return [];
+  const returned = returnedExpression(node);
+  return returned ? [returned] : [];
 }
 
 /** `<` <-> `<=`, `>` <-> `>=`, and numeric `e` -> `e + 1` / `e - 1` at index, comparison and return sites. */

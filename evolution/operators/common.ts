@@ -78,6 +78,13 @@ export function enclosingFunction(node: ts.Node): ts.Node | undefined {
   return undefined;
 }
 
+/** Returned expressions: `return e;` and the body of an expression-bodied arrow. */
+export function returnedExpression(node: ts.Node): ts.Expression | undefined {
+  if (ts.isReturnStatement(node)) return node.expression;
+  if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) return node.body;
+  return undefined;
+}
+
 /** A list of statements executed in order, inside some function body. */
 export interface StatementList {
   statements: readonly ts.Statement[];

@@ -13,19 +13,13 @@ import {
   isStringType,
   nodeText,
   replaceNode,
+  returnedExpression,
   type Candidate,
   type Operator,
   type SourceContext,
 } from "./common.js";
 
 const K = ts.SyntaxKind;
-
-/** Returned expressions: `return e;` and the body of an expression-bodied arrow. */
-function returnedExpression(node: ts.Node): ts.Expression | undefined {
-  if (ts.isReturnStatement(node)) return node.expression;
-  if (ts.isArrowFunction(node) && !ts.isBlock(node.body)) return node.body;
-  return undefined;
-}
 
 /** Replacements by the returned type; an arrow's object-literal body needs parentheses, so `e` is used as written. */
 function alternatives(ctx: SourceContext, e: ts.Expression): string[] {
