@@ -8,7 +8,7 @@ import { createSandbox, type Sandbox } from "../sandbox/pool.js";
 import { loadSuite } from "../golden-tests/index.js";
 import { isEvolveError } from "../kernel/errors.js";
 import { parseConfig } from "../workspace/config.js";
-import { evaluateTools } from "./helpers.js";
+import { evaluateTools } from "./evaluate-helpers.js";
 
 const TOOLS = `
 /** Busy for about \`rounds\` million steps, then the count: slow, but it finishes. */

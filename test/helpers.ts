@@ -1,10 +1,7 @@
-/** Test helpers: temp dirs, the built CLI, native git, the evaluator. Everything real; nothing mocked. */
+/** Test helpers: temp dirs, the built CLI, native git. Everything real; nothing mocked. */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { expect } from "vitest";
 import { commitChanges, formatMessage } from "../ledger/index.js";
-import { createEvaluator } from "../golden-tests/evaluate.js";
-import { loadSuite } from "../golden-tests/index.js";
-import type { Sandbox } from "../sandbox/pool.js";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -113,17 +110,4 @@ export async function collectStream<C>(gen: AsyncGenerator<string, C>): Promise<
     if (step.done) return { chunks, completion: step.value };
     chunks.push(step.value);
   }
-}
-
-/** One golden run of `tools` (agent/tools/t.ts) against the cases in `yaml`, through the real evaluator on `sandbox`. */
-export async function evaluateTools(sandbox: Sandbox, tools: string, yaml: string) {
-  const files = new Map([
-    ["agent/tools/t.ts", tools],
-    ["golden-tests/cases.yaml", yaml],
-  ]);
-  const suite = loadSuite(files);
-  const evaluator = createEvaluator(suite, sandbox, { allowImports: [] });
-  const built = await evaluator.build(files);
-  if (!built.ok) throw new Error(built.reason);
-  return evaluator.run(built.code);
 }

@@ -13,7 +13,7 @@ import { exampleFiles } from "../workspace/init.js";
 import { parseConfig } from "../workspace/config.js";
 import { prepareAgent, runAgent } from "../agent/runtime/run.js";
 import { createOllamaProvider } from "../agent/llm/ollama.js";
-import { evaluateTools } from "./helpers.js";
+import { evaluateTools } from "./evaluate-helpers.js";
 import { fakeOllama, type FakeServer } from "./llm-fake-servers.js";
 
 let sandbox: Sandbox;
