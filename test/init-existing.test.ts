@@ -136,3 +136,29 @@ describe("the user's git identity", () => {
     expect(await userIdentity(path.join(tmp.dir, "nowhere"), { GIT_CONFIG_GLOBAL: "/dev/null" })).toBeNull();
   });
 });
+
+describe("evolve cases record through the command line", () => {
+  it("shows the case, refuses without an answer, and with --yes commits it as a user commit that evolve eval runs", async () => {
+    const dir = project("record");
+    git(dir, "init", "-q", "-b", "main");
+    expect(evolve(["init", "--here", "--bare"], dir).status).toBe(0);
+    const head = git(dir, "rev-parse", "HEAD");
+    // init --here leaves the executable run.sh out of its commit: it stays untracked throughout.
+    const status = git(dir, "status", "--porcelain");
+    const asked = evolve(["cases", "record", "mean", "[1,2,6]"], dir);
+    expect(asked.status, asked.stderr).toBe(2);
+    expect(asked.stdout).toContain("value: 3");
+    expect(asked.stderr).toMatch(/^error: .*--yes/m);
+    expect(git(dir, "rev-parse", "HEAD")).toBe(head);
+    expect(git(dir, "status", "--porcelain")).toBe(status);
+    const yes = evolve(["cases", "record", "mean", "[1,2,6]", "--yes"], dir);
+    expect(yes.status, yes.stderr).toBe(0);
+    expect(git(dir, "rev-parse", "HEAD~1")).toBe(head);
+    expect(git(dir, "status", "--porcelain")).toBe(status);
+    const committed = git(dir, "show", "--name-only", "--format=%s", "HEAD");
+    expect(committed).toMatch(/golden-tests\/.*\.yaml/);
+    const run = evolve(["eval", "--json"], dir);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ passed: 1, total: 1 });
+  }, 60_000);
+});

@@ -9,12 +9,13 @@ import type { CaseFilePlan } from "../../history/case-commit.js";
 import { c, EXIT, output, setExitCode, type Out } from "../output.js";
 
 /** The first line of stdin as an answer; null at end of input. */
-async function ask(question: string, endLineAtEof: boolean): Promise<string | null> {
+async function ask(question: string): Promise<string | null> {
   process.stderr.write(question);
   const rl = createInterface({ input: process.stdin, terminal: false });
   try {
     for await (const line of rl) return line.trim();
-    if (endLineAtEof) output(false).warn("");
+    // End the question's line, so that the refusal that follows starts a line of its own.
+    output(false).warn("");
     return null;
   } finally {
     rl.close();
@@ -26,8 +27,6 @@ export interface Confirmation {
   command: string;
   /** What --json prints when the answer is no. */
   declined: Record<string, unknown>;
-  /** End the question's line when stdin ends without an answer (promote does). */
-  endLineAtEof?: boolean;
 }
 
 /** Shows the case and asks; false, after saying so and setting the failed exit code, on a no. */
@@ -35,7 +34,7 @@ export async function confirmCase(out: Out, plan: CaseFilePlan<unknown>, yes: bo
   out.say(`${plan.created ? "new file" : "append to"} ${c.bold(plan.file)}:`);
   out.say(plan.yaml.trimEnd());
   if (yes === true) return true;
-  const answer = await ask(`commit this case to ${plan.file}? [y/N] `, confirmation.endLineAtEof === true);
+  const answer = await ask(`commit this case to ${plan.file}? [y/N] `);
   if (answer === null) throw new EvolveError("usage", `${confirmation.command} asks before it commits and got no answer: pass --yes to commit without asking`);
   if (/^y(es)?$/i.test(answer)) return true;
   out.say("not committed; nothing was changed");

@@ -41,7 +41,7 @@ async function promoteUnlocked(idText: string, flags: PromoteFlags): Promise<voi
       ...(flags.expected !== undefined ? { expected: flags.expected } : {}),
     });
     const declined = { interaction: id, committed: false, case: plan.case };
-    if (!(await confirmCase(out, plan, flags.yes, { command: "promote", declined, endLineAtEof: true }))) return;
+    if (!(await confirmCase(out, plan, flags.yes, { command: "promote", declined }))) return;
     const { commit } = await commitPromotion(plan);
     out.say(`${c.green("committed")} case ${c.bold(plan.case.id)} (${plan.case.split}) as ${commit.slice(0, 10)} on ${plan.branch}; evolve run and evolve tune judge the agent with it`);
     if (out.isJson) out.json({ interaction: id, committed: true, commit, file: plan.file, basis: plan.basis, case: plan.case });
