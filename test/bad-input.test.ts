@@ -264,12 +264,20 @@ function bufferIo(cwd: string): Io & { out: string; err: string } {
 const CASES: BadInput[] = [...configCases(), ...goldenCases(), ...OTHER_CASES];
 
 describe("bad input", () => {
+  // Test files share their worker's process (isolate: false): the environment is put back after.
+  const saved = Object.fromEntries(Object.keys({ ...GIT_ENV, NO_COLOR: "" }).map((k) => [k, process.env[k]]));
   beforeAll(async () => {
     Object.assign(process.env, GIT_ENV, { NO_COLOR: "1" });
     const io = bufferIo(tmp.dir);
     expect(await main(["init", BASE, "--example", "textkit"], io), io.err).toBe(0);
   }, 60_000);
-  afterAll(() => tmp.cleanup());
+  afterAll(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    tmp.cleanup();
+  });
 
   test("the table is at least 100 inputs", () => {
     expect(CASES.length).toBeGreaterThanOrEqual(100);

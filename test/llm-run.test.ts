@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(MODEL))(`evolve run --proposer llm with the real mod
   it("completes a round: the tiny model's nonsense is applied-and-judged or refused with a reason, never half-applied", async () => {
     evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
     const head = git(ws, "rev-parse", "HEAD");
-    const r = await evolveAsync(["run", "-w", ws, "--proposer", "llm", "--provider", "node-llama-cpp", "--model", MODEL, "--generations", "1", "--candidates", "2", "--json"], tmp.dir);
+    const r = await evolveAsync(["run", "-w", ws, "--proposer", "llm", "--provider", "node-llama-cpp", "--model", MODEL, "--generations", "1", "--candidates", "1", "--json"], tmp.dir);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.rounds).toBe(1);
