@@ -57,10 +57,13 @@ function history(dir: string): Array<{ commit: string; action: string }> {
 }
 
 /** Start `evolve run`, SIGKILL it after `delayMs`; resolves with whether it was killed and its exit code. */
-function runAndKill(dir: string, delayMs: number): Promise<{ killed: boolean; code: number | null; stderr: string }> {
+function runAndKill(dir: string, delayMs: number): Promise<{ killed: boolean; code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, "run", "--no-progress", "-g", "2", "-c", "8"], { cwd: dir, env: ENV, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "run", "--no-progress", "-g", "2", "-c", "8"], { cwd: dir, env: ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
     let stderr = "";
+    // The summary (stdout) says when a workspace has nothing left to improve.
+    child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d.toString()).slice(-4000)));
     child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     let killed = false;
     const timer = setTimeout(() => {
@@ -68,7 +71,7 @@ function runAndKill(dir: string, delayMs: number): Promise<{ killed: boolean; co
     }, delayMs);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ killed: killed && code === null, code, stderr });
+      resolve({ killed: killed && code === null, code, stdout, stderr });
     });
   });
 }
@@ -122,7 +125,7 @@ export async function killLoop(options: KillLoopOptions): Promise<KillLoopReport
         if (r.code !== 0) {
           report.failedRuns++;
           report.problems.push(`run ${i} exited ${r.code} unkilled: ${r.stderr.trim().split("\n").slice(-1)[0] ?? ""}`);
-        } else if (/every case passes/.test(r.stderr)) {
+        } else if (/Done: every (train )?case passes/.test(r.stdout)) {
           report.workspaces++;
           dir = await freshWorkspace(parent, report.workspaces);
         }

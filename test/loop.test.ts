@@ -267,6 +267,21 @@ describe("the budget", () => {
   });
 });
 
+describe("a workspace whose train cases all pass", () => {
+  it("stops before spending anything, though a holdout case fails: no candidate could be accepted for it", async () => {
+    const ws = path.join(tmp.dir, "train-perfect");
+    await initWorkspace(ws, {});
+    const cases = path.join(ws, "golden-tests/greet.yaml");
+    writeFileSync(cases, `${readFileSync(cases, "utf8")}  - id: greet-holdout\n    tool: greet\n    input: Ann\n    split: holdout\n    assert:\n      - type: equals\n        value: Hi, Ann!\n`);
+    git(ws, "commit", "-qam", "a holdout case the tool fails");
+    const { summary } = await run(ws, { budget: 50 });
+    expect(summary.stopCause).toBe("perfect");
+    expect(summary.stopReason).toMatch(/^every train case passes/);
+    expect(summary.candidates.evaluated).toBe(0);
+    expect(summary.finalHoldout).toBe(0);
+  });
+});
+
 describe("evolve run composed in the engine", () => {
   it("commits code generations, then says there is no model to tune with instead of failing (model.provider: none with --model naming a served model; a .gguf file would choose node-llama-cpp)", async () => {
     const ws = path.join(tmp.dir, "story");

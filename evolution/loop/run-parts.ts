@@ -72,6 +72,9 @@ export function stopCheck(state: RunState, stopRequested: () => boolean): { caus
   const { generations, budget } = state.settings;
   if (stopRequested()) return STOPPED;
   if (state.base.failed === 0) return { cause: "perfect", reason: "every case passes" };
+  // The judge accepts only a higher train score, and holdout cases never steer: once every train
+  // case passes, no candidate can be accepted, and further rounds would spend the budget for nothing.
+  if (state.base.score >= 1 - 1e-9) return { cause: "perfect", reason: "every train case passes (holdout cases only confirm a repair; none can be accepted for them)" };
   if (state.rounds >= generations) return { cause: "rounds", reason: `reached ${generations} generation round${generations === 1 ? "" : "s"}` };
   if (state.counts.evaluated >= budget) return { cause: "budget", reason: `spent the budget of ${budget} candidates` };
   return null;
