@@ -38,6 +38,7 @@ export interface KillLoopReport {
 }
 
 export interface KillLoopOptions {
+  /** SIGKILLs that must land (runs that finish first are checked but not counted; at most 3x as many runs). */
   kills: number;
   seed?: number;
   /** Kill after a delay drawn uniformly from [minMs, maxMs]. */
@@ -108,7 +109,9 @@ export async function killLoop(options: KillLoopOptions): Promise<KillLoopReport
   const report: KillLoopReport = { kills: 0, finishedBeforeKill: 0, corrupt: 0, lostGenerations: 0, falseReverts: 0, failedRuns: 0, generations: 0, workspaces: 1, problems: [], ms: 0 };
   try {
     let dir = await freshWorkspace(parent, report.workspaces);
-    for (let i = 1; i <= options.kills; i++) {
+    // N kills, not N runs: a run may finish before its kill comes (a workspace with little left to
+    // do); those are checked too but do not count, up to three runs per kill asked for.
+    for (let i = 1; report.kills < options.kills && i <= options.kills * 3; i++) {
       const before = history(dir);
       const delay = Math.round(minMs + random() * (maxMs - minMs));
       const r = await runAndKill(dir, delay);
@@ -130,7 +133,7 @@ export async function killLoop(options: KillLoopOptions): Promise<KillLoopReport
           dir = await freshWorkspace(parent, report.workspaces);
         }
       }
-      log(`${i}/${options.kills}: ${r.killed ? `killed after ${delay} ms` : `finished (exit ${r.code})`}, ${made} commit(s); ${c.problems.length === 0 ? "ok" : c.problems.join("; ")}`);
+      log(`run ${i}, kill ${report.kills}/${options.kills}: ${r.killed ? `killed after ${delay} ms` : `finished (exit ${r.code})`}, ${made} commit(s); ${c.problems.length === 0 ? "ok" : c.problems.join("; ")}`);
     }
     const last = await runAndKill(dir, 3_600_000);
     if (last.code !== 0) {
