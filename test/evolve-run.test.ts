@@ -165,8 +165,11 @@ describe("Ctrl-C during evolve run", () => {
   const tmp = tempDir("evolve-sigint-");
   afterAll(() => tmp.cleanup());
 
-  it("stops between candidates: exit 130, the summary says so, nothing half-written, no lock left", async () => {
-    const ws = path.join(tmp.dir, "textkit");
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s stops between candidates: exit %i, the summary says so, nothing half-written, no lock left", async (signal, exit) => {
+    const ws = path.join(tmp.dir, `textkit-${signal}`);
     evolveJson(["init", ws, "--example", "textkit"], tmp.dir);
     const head = git(ws, "rev-parse", "HEAD");
     const child = spawn(process.execPath, [CLI, "run", "-w", ws, "--no-progress", "-g", "20"], { env: { ...process.env, ...GIT_ENV, NO_COLOR: "1" } });
@@ -178,13 +181,13 @@ describe("Ctrl-C during evolve run", () => {
       // Once the first round is under way (its start line printed), as a person pressing Ctrl-C would.
       if (!sent && /^Evolving /m.test(stdout)) {
         sent = true;
-        setTimeout(() => child.kill("SIGINT"), 300);
+        setTimeout(() => child.kill(signal), 300);
       }
     });
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    expect(code, stderr + stdout).toBe(130);
-    expect(stderr).toMatch(/SIGINT: stopping after the candidates in flight/);
+    expect(code, stderr + stdout).toBe(exit);
+    expect(stderr).toMatch(new RegExp(`${signal}: stopping after the candidates in flight`));
     expect(stdout).toMatch(/stopped on request/);
     expect(gitStatus(ws, "fsck", "--strict").status).toBe(0);
     expect(git(ws, "status", "--porcelain")).toBe("");

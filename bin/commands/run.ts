@@ -81,7 +81,7 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
     const tuned = tuneOutcome(out, tune);
     if (out.isJson) out.json({ ...(jsonOf(summary) as object), ...(tuned === null ? {} : { tune: tuned }) });
     // Interrupted: what was committed is kept, but the job was not finished.
-    if (summary.stopCause === "stopped") setExitCode(EXIT_INTERRUPTED);
+    if (summary.stopCause === "stopped") setExitCode(interrupt.exitCode());
   } catch (e) {
     fail(e);
   } finally {
@@ -89,23 +89,34 @@ async function runUnlocked(flags: RunFlags): Promise<void> {
   }
 }
 
-/** The shell's exit code for a job ended by Ctrl-C. */
-const EXIT_INTERRUPTED = 130;
+/** The shell's exit code for a job ended by each signal (128 + its number). */
+const EXIT_ON: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+type StopSignal = "SIGINT" | "SIGTERM";
 
 /**
- * The first Ctrl-C asks the run to stop between candidates (those in flight finish and are recorded,
- * nothing more is committed); a second one quits at once, which is safe too: a commit is written
- * whole or not at all, and the next run repairs the work tree.
+ * The first Ctrl-C (or SIGTERM, as a service manager or `docker stop` sends) asks the run to stop
+ * between candidates (those in flight finish and are recorded, nothing more is committed); a second
+ * signal quits at once, which is safe too: a commit is written whole or not at all, and the next run
+ * repairs the work tree.
  */
-function onInterrupt(out: Out): { requested: () => boolean; dispose: () => void } {
-  let count = 0;
-  const on = (): void => {
-    count += 1;
-    if (count > 1) process.exit(EXIT_INTERRUPTED);
-    out.warn("SIGINT: stopping after the candidates in flight (Ctrl-C again to quit now)");
+function onInterrupt(out: Out): { requested: () => boolean; exitCode: () => number; dispose: () => void } {
+  let first: StopSignal | null = null;
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const on = (): void => {
+      if (first !== null) process.exit(EXIT_ON[first]);
+      first = signal;
+      out.warn(`${signal}: stopping after the candidates in flight (${signal === "SIGINT" ? "Ctrl-C" : "the signal"} again to quit now)`);
+    };
+    process.on(signal, on);
+    return [signal, on] as const;
+  });
+  return {
+    requested: () => first !== null,
+    exitCode: () => EXIT_ON[first ?? "SIGINT"],
+    dispose: () => {
+      for (const [signal, on] of handlers) process.off(signal, on);
+    },
   };
-  process.on("SIGINT", on);
-  return { requested: () => count > 0, dispose: () => void process.off("SIGINT", on) };
 }
 
 /** What the tuning phase did, said once; its part of the --json object (null when it did not run). */
