@@ -106,8 +106,12 @@ function makeCandidate(base: FileMap, baseTree: string, edits: Edit[], seen: Set
   const hash = contentHash(baseTree, files, changed);
   if (seen.has(hash)) return null;
   seen.add(hash);
-  const origin = { proposer: "builtin" as const, operator: edits.map((e) => e.operator).join("+"), description: edits.map((e) => e.description).join("; "), changes: edits.length };
-  return { edits, files, changed, hash, origin };
+  return { edits, files, changed, hash, origin: builtinOrigin(edits) };
+}
+
+/** The origin of a candidate made of the built-in operators' `edits`: their names joined, their descriptions listed. */
+export function builtinOrigin(edits: readonly Edit[]): Candidate["origin"] {
+  return { proposer: "builtin", operator: edits.map((e) => e.operator).join("+"), description: edits.map((e) => e.description).join("; "), changes: edits.length };
 }
 
 /** A candidate whose files came from elsewhere (a model's edit operations); null when seen before or unchanged. */

@@ -15,7 +15,7 @@
  */
 import type { Measurement } from "../../golden-tests/evaluate.js";
 import type { Evaluator } from "../../golden-tests/evaluate.js";
-import { candidateStream, combinationStream, contentHash, PAIR_POOL } from "../candidates.js";
+import { builtinOrigin, candidateStream, combinationStream, externalCandidate, PAIR_POOL } from "../candidates.js";
 import type { Candidate } from "../candidates.js";
 import type { Edit } from "../edits.js";
 import { focusedPairs } from "../search-policy.js";
@@ -150,12 +150,7 @@ async function detourSource(state: RunState, variant: NeutralVariant, inputs: De
  * the tip, hashed against the tip's tree; null when it undoes the variant or was produced before.
  */
 export function onTip(c: Candidate, variant: NeutralVariant, tip: { files: FileMap; tree: string }, seen: Set<string>): Candidate | null {
-  const changed = [...new Set([...variant.candidate.changed, ...c.changed])].filter((p) => c.files.get(p) !== tip.files.get(p)).sort();
-  if (changed.length === 0) return null;
-  const hash = contentHash(tip.tree, c.files, changed);
-  if (seen.has(hash)) return null;
-  seen.add(hash);
   const edits = [...variant.candidate.edits, ...c.edits];
-  const origin = { proposer: "builtin" as const, operator: edits.map((e) => e.operator).join("+"), description: edits.map((e) => e.description).join("; "), changes: edits.length };
-  return { edits, files: c.files, changed, hash, origin };
+  const rebased = externalCandidate(tip.files, tip.tree, c.files, builtinOrigin(edits), seen);
+  return rebased === null ? null : { ...rebased, edits };
 }

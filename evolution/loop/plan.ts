@@ -87,10 +87,6 @@ export async function planRound(
 }
 
 /**
- * The program of the current base for analysis: one warm checker per run, rebased (only what
- * changed re-parsed) when the base moves.
- */
-/**
  * The committed code's own type errors, said once per run: candidates are refused only for errors
  * they add (an existing project may carry some), so an error already there stays until a person fixes it.
  */
@@ -100,6 +96,10 @@ function warnIllTypedBase(program: ts.Program, evolvable: (p: string) => boolean
   warn(`the committed code does not type-check: ${errors[0]!.replace(/\.$/, "")}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}; candidates are refused only for type errors they add, so this one stays until it is fixed by hand`);
 }
 
+/**
+ * The program of the current base for analysis (or of `on`, a neutral variant a detour searches
+ * from): one warm checker per run, rebased (only what changed re-parsed) when the tree asked for moves.
+ */
 export function analysisProgram(state: RunState): (on?: { files: FileMap; tree: string }) => ts.Program {
   const checker = createTypeChecker(state.ws.files);
   let tree = state.ws.tree;
